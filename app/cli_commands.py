@@ -1,0 +1,80 @@
+"""Resource commands of the `decoders` CLI: campaigns, users, demo."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+import typer
+
+from app.cli import cli, cli_session, ensure_database, fail
+from app.models import ROLES
+from app.schemas.campaigns import CampaignCreate
+from app.services import campaigns, users
+
+campaign_cli = typer.Typer(help="Campaigns.", no_args_is_help=True)
+user_cli = typer.Typer(help="Staff and decoder accounts.", no_args_is_help=True)
+cli.add_typer(campaign_cli, name="campaign")
+cli.add_typer(user_cli, name="user")
+
+
+@campaign_cli.command("create")
+def campaign_create(
+    slug: str,
+    name: Annotated[str, typer.Option(help="Human-readable name.")],
+    votes: Annotated[int, typer.Option(help="Decoders per task.", min=1, max=15)] = 3,
+    open_now: Annotated[bool, typer.Option("--open", help="Open it to decoders at once.")] = False,
+) -> None:
+    """Create a campaign (a draft unless --open)."""
+    from pydantic import ValidationError
+
+    try:
+        payload = CampaignCreate(slug=slug, name=name, votes_per_task=votes)
+    except ValidationError as exc:
+        fail(f"invalid campaign: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", 2)
+        return
+    with cli_session() as session:
+        campaign = campaigns.create_campaign(session, payload=payload)
+        if open_now:
+            campaign.status = "open"
+    typer.echo(f"created campaign {slug}")
+
+
+@user_cli.command("create")
+def user_create(
+    email: str,
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")] = "decoder",
+    password: Annotated[
+        str | None, typer.Option(help="Password; a random one is generated and printed if omitted.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Create an account, e.g. the first coordinator."""
+    if role not in ROLES:
+        fail(f"unknown role {role!r}; choose one of {', '.join(ROLES)}", 2)
+    if "@" not in email or len(email) > 320:
+        fail(f"{email!r} is not an e-mail address", 2)
+    generated = password is None
+    secret = password or secrets.token_urlsafe(12)
+    if len(secret) < 8:
+        fail("the password must be at least 8 characters", 2)
+    with cli_session() as session:
+        user = users.create_user(
+            session, email=email, password=secret, role=role, display_name=name
+        )
+    typer.echo(f"created {role} {user.email} ({user.public_id})")
+    if generated:
+        typer.echo(f"password: {secret}")
+
+
+@cli.command("demo")
+def demo(
+    slug: Annotated[str, typer.Option(help="Slug of the demo campaign.")] = "nyc-demo",
+) -> None:
+    """Create (or reuse) the offline demo campaign with generated panoramas."""
+    from app.services import demo as demo_service
+
+    ensure_database()
+    with cli_session() as session:
+        summary = demo_service.seed_demo(session, slug=slug, progress=True)
+    typer.echo(summary)

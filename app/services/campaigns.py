@@ -1,0 +1,51 @@
+"""Campaign use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, NotFound
+from app.models import Campaign
+from app.schemas.campaigns import CampaignCreate, CampaignUpdate
+
+
+def list_campaigns(session: Session, *, include_drafts: bool = False) -> Sequence[Campaign]:
+    """Campaigns, newest first; drafts only for staff."""
+    query = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    if not include_drafts:
+        query = query.where(Campaign.status != "draft")
+    return session.scalars(query).all()
+
+
+def get_campaign(session: Session, *, slug: str, for_update: bool = False) -> Campaign:
+    """The campaign with this slug, or NotFound."""
+    query = select(Campaign).where(Campaign.slug == slug)
+    if for_update:
+        query = query.with_for_update()
+    campaign = session.scalars(query).one_or_none()
+    if campaign is None:
+        raise NotFound(f"No campaign '{slug}'.", code="campaign_not_found")
+    return campaign
+
+
+def create_campaign(session: Session, *, payload: CampaignCreate) -> Campaign:
+    """Create a campaign (draft) or Conflict when the slug is taken."""
+    if session.scalar(select(Campaign.id).where(Campaign.slug == payload.slug)) is not None:
+        raise Conflict(f"Campaign '{payload.slug}' already exists.", code="campaign_exists")
+    campaign = Campaign(**payload.model_dump(), status="draft")
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def update_campaign(session: Session, *, slug: str, payload: CampaignUpdate) -> Campaign:
+    """Change settings or status (open, pause, close) of a campaign."""
+    campaign = get_campaign(session, slug=slug, for_update=True)
+    for field, value in payload.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(campaign, field, value)
+    session.flush()
+    return campaign

@@ -1,0 +1,67 @@
+"""User accounts: creation with argon2 password hashes and pseudonymous public ids."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict
+from app.models import User
+
+_hasher = PasswordHasher()
+# Crockford-style alphabet without look-alikes: public ids get read aloud and typed.
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_public_id() -> str:
+    """A pseudonymous id such as `d-7k2m9x4q1z`; reveals nothing about the person."""
+    return "d-" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when the password matches the hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    """E-mails compare case-insensitively."""
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str | None,
+    password: str | None,
+    role: str = "decoder",
+    display_name: str | None = None,
+) -> User:
+    """Create a user; anonymous when no e-mail is given."""
+    if email is not None:
+        email = normalise_email(email)
+        taken = session.scalar(select(User.id).where(func.lower(User.email) == email))
+        if taken is not None:
+            raise Conflict("An account with this e-mail already exists.", code="email_taken")
+    user = User(
+        public_id=new_public_id(),
+        email=email,
+        password_hash=hash_password(password) if password else None,
+        display_name=display_name,
+        role=role,
+        is_anonymous=email is None,
+    )
+    session.add(user)
+    session.flush()
+    return user

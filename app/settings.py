@@ -1,0 +1,57 @@
+"""Configuration: one Settings object read from the environment (prefix DECODERS_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The development default must never reach production: tokens and CSRF secrets derive from it.
+DEFAULT_SECRET = "insecure-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform, from DECODERS_* variables (DATABASE_URL is honoured too)."""
+
+    model_config = SettingsConfigDict(env_prefix="DECODERS_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DECODERS_DATABASE_URL", "DATABASE_URL")
+    )
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    data_dir: Path = Path(".data")
+    db_port: int = Field(default=55432, ge=1024, le=65535)
+    db_name: str = "decoders"
+    media_dir: Path | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    cookie_secure: bool = True
+    session_days: int = Field(default=30, ge=1, le=365)
+    cors_origins: list[str] = ["*"]
+    google_maps_key: str | None = None
+    mapillary_token: str | None = None
+    basemap_style_url: str | None = None
+    licence: str = "ODbL-1.0"
+    reconcile_worker: bool = True
+
+    @model_validator(mode="after")
+    def _secret_must_be_set_outside_development(self) -> Settings:
+        if self.env == "production" and self.secret_key.get_secret_value() == DEFAULT_SECRET:
+            raise ValueError("DECODERS_SECRET_KEY must be set to a private value in production")
+        if self.env == "production" and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("DECODERS_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def media_root(self) -> Path:
+        """Where panorama images and other served files live."""
+        return self.media_dir or self.data_dir / "media"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,101 @@
+"""Tests for app.domain.locating: distance from a base click or a pitch prior."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.domain.locating import (
+    CAMERA_HEIGHT_M,
+    distance_from_base,
+    range_from_base,
+    range_from_pitch,
+)
+
+FAST = settings(max_examples=200, deadline=None)
+attachments = st.sampled_from(["street_furniture", "building", "other"])
+
+
+def test_base_at_45_degrees_down_is_camera_height_away() -> None:
+    assert distance_from_base(-45.0) == pytest.approx(CAMERA_HEIGHT_M)
+
+
+def test_base_distance_uses_the_given_camera_height() -> None:
+    assert distance_from_base(-45.0, camera_height=3.0) == pytest.approx(3.0)
+
+
+def test_base_near_the_horizon_gives_no_distance() -> None:
+    assert distance_from_base(-0.5) is None
+    assert distance_from_base(-1.0) is None
+    assert distance_from_base(10.0) is None
+
+
+def test_range_from_base_is_a_base_click_estimate() -> None:
+    estimate = range_from_base(-math.degrees(math.atan(2.5 / 20.0)))
+    assert estimate is not None
+    assert estimate.method == "base_click"
+    assert estimate.distance_m == pytest.approx(20.0)
+
+
+def test_base_click_uncertainty_grows_toward_the_horizon() -> None:
+    near, far = range_from_base(-20.0), range_from_base(-2.0)
+    assert near is not None and far is not None
+    assert far.uncertainty_m > 10 * near.uncertainty_m
+
+
+def test_base_click_uncertainty_scales_with_the_noise() -> None:
+    quiet, noisy = range_from_base(-5.0, noise_deg=0.3), range_from_base(-5.0, noise_deg=0.6)
+    assert quiet is not None and noisy is not None
+    assert noisy.uncertainty_m == pytest.approx(2 * quiet.uncertainty_m)
+
+
+def test_range_from_base_near_the_horizon_is_none() -> None:
+    assert range_from_base(-0.2) is None
+
+
+def test_pitch_prior_puts_a_pole_camera_at_its_mount_height() -> None:
+    # Street furniture mounts at 4.5 m: 2 m above the camera, seen 11.31° up.
+    estimate = range_from_pitch(math.degrees(math.atan(2.0 / 10.0)), "street_furniture")
+    assert estimate.distance_m == pytest.approx(10.0)
+    assert estimate.method == "pitch_prior"
+
+
+def test_pitch_prior_clamps_to_the_plausible_band() -> None:
+    assert range_from_pitch(1.5, "street_furniture").distance_m == 40.0
+    assert range_from_pitch(85.0, "street_furniture").distance_m == 3.0
+
+
+def test_pitch_at_the_horizon_falls_back_to_a_wide_default() -> None:
+    estimate = range_from_pitch(0.5, "building")
+    assert estimate.method == "pitch_prior"
+    assert 10.0 <= estimate.distance_m <= 25.0
+    assert estimate.uncertainty_m >= 10.0
+
+
+def test_pitch_prior_is_less_sure_than_a_base_click() -> None:
+    prior = range_from_pitch(math.degrees(math.atan(2.0 / 10.0)), "street_furniture")
+    base = range_from_base(-math.degrees(math.atan(2.5 / 10.0)))
+    assert base is not None
+    assert prior.uncertainty_m > 3 * base.uncertainty_m
+
+
+def test_unknown_attachment_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        range_from_pitch(10.0, "tree")
+
+
+@FAST
+@given(st.floats(-90, 90), attachments)
+def test_pitch_prior_always_lands_in_the_plausible_band(pitch: float, attachment: str) -> None:
+    estimate = range_from_pitch(pitch, attachment)
+    assert 3.0 <= estimate.distance_m <= 40.0
+    assert 0.0 < estimate.uncertainty_m <= 37.0
+
+
+@FAST
+@given(st.floats(-89.9, -1.01))
+def test_base_distance_is_positive_and_shrinks_as_the_click_drops(pitch: float) -> None:
+    here, lower = distance_from_base(pitch), distance_from_base(pitch - 0.05)
+    assert here is not None and lower is not None
+    assert 0.0 < lower < here
