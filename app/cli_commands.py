@@ -72,9 +72,9 @@ def demo(
     slug: Annotated[str, typer.Option(help="Slug of the demo campaign.")] = "nyc-demo",
 ) -> None:
     """Create (or reuse) the offline demo campaign with generated panoramas."""
-    from app.services import demo as demo_service
+    from app.services.demo import seed_demo
 
     ensure_database()
     with cli_session() as session:
-        summary = demo_service.seed_demo(session, slug=slug, progress=True)
+        summary = seed_demo(session, slug=slug, progress=True)
     typer.echo(summary)

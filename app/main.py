@@ -11,9 +11,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api import API_ROUTERS, ROOT_ROUTERS
+from app.api.access import install_cors
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.localdb import database_url
+from app.middleware import BodySizeLimit
 from app.settings import Settings, get_settings
 
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
@@ -44,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_cors(app, settings.cors_origins)
+    app.add_middleware(BodySizeLimit)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     for router in ROOT_ROUTERS:

@@ -29,12 +29,20 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     cookie_secure: bool = True
+    login_per_account: int = Field(default=10, ge=1)
+    login_per_address: int = Field(default=50, ge=1)
     session_days: int = Field(default=30, ge=1, le=365)
     cors_origins: list[str] = ["*"]
     google_maps_key: str | None = None
     mapillary_token: str | None = None
     basemap_style_url: str | None = None
     licence: str = "ODbL-1.0"
+    # Researcher/public reads (issue 5), requests per minute: anonymous callers per address on
+    # the data API and OGC, on the public map (density, tiles: a map view pulls dozens of
+    # tiles), and the default for new API keys.
+    anonymous_reads_per_minute: int = Field(default=120, ge=1)
+    anonymous_map_per_minute: int = Field(default=1200, ge=1)
+    api_key_per_minute: int = Field(default=600, ge=1)
     reconcile_worker: bool = True
 
     @model_validator(mode="after")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from app.api.deps import get_session
 from app.main import create_app
 from app.settings import Settings
 from tests import db as testdb
+from tests.live import live_server
 
 # One database per pytest process, so parallel runs on one machine never collide.
 TEST_DB = f"decoders_test_{os.getpid()}"
@@ -84,3 +86,28 @@ def app(settings: Settings, session: Session) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def live_database_url() -> Iterator[str]:
+    """A migrated database whose writes are committed, for tests that use a live server.
+
+    Tests on it must not depend on being alone: use unique slugs and e-mails.
+    """
+    name = f"decoders_test_{os.getpid()}_live"
+    url = testdb.create_database(name)
+    migrate.upgrade(url)
+    yield url
+    testdb.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def live_media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("live-media")
+
+
+@pytest.fixture(scope="session")
+def live_url(live_database_url: str, live_media_dir: Path) -> Iterator[str]:
+    """Base URL of one uvicorn worker serving the live database."""
+    with live_server(live_database_url, media_dir=live_media_dir) as base:
+        yield base

@@ -55,3 +55,34 @@ def make_task(
     session.add(task)
     session.flush()
     return task
+
+
+def bearer(session: Session, user: User) -> dict[str, str]:
+    """Authorization header of a fresh login for `user`."""
+    from app.services.auth import issue_session
+
+    return {"Authorization": f"Bearer {issue_session(session, user=user, days=1).token}"}
+
+
+def tag(heading: float = 10.0, pitch: float = 8.0, **overrides: Any) -> dict[str, Any]:
+    """A valid tag body."""
+    body: dict[str, Any] = {
+        "heading": heading,
+        "pitch": pitch,
+        "zoom": 1.0,
+        "attachment": "street_furniture",
+        "camera_type": "dome_ptz",
+    }
+    body.update(overrides)
+    return body
+
+
+def submission(key: str, *tags: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A valid submission body; `cameras` when tags are given, else `no_cameras`."""
+    body: dict[str, Any] = {
+        "idempotency_key": key,
+        "outcome": "cameras" if tags else "no_cameras",
+        "tags": list(tags),
+    }
+    body.update(overrides)
+    return body

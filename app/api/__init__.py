@@ -2,9 +2,21 @@
 
 from fastapi import APIRouter
 
-from app.api import campaigns, health
+from app.api import assignments, auth, campaigns, flags, health
 
 # Mounted under /api/v1.
-API_ROUTERS: list[APIRouter] = [health.router, campaigns.router]
+API_ROUTERS: list[APIRouter] = [
+    health.router,
+    auth.router,
+    campaigns.router,
+    assignments.router,
+    flags.router,
+]
 # Mounted at the root (OGC API – Features, tiles, browser pages).
 ROOT_ROUTERS: list[APIRouter] = []
+
+# Publishing (issue 5): researcher data, public density and API keys; OGC API and tiles.
+from app.api import api_keys, density, ogc, researcher, tiles  # noqa: E402
+
+API_ROUTERS += [researcher.router, density.router, api_keys.router]
+ROOT_ROUTERS += [ogc.router, tiles.router]

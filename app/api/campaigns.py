@@ -1,25 +1,72 @@
-"""Campaigns: public listing and detail."""
+"""Campaigns: public listing, coordinator management, progress."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
-from app.api.deps import SessionDep
-from app.schemas.campaigns import CampaignList, CampaignRead
+from app.api.deps import CoordinatorUser, OptionalUser, SessionDep
+from app.schemas.campaigns import CampaignCreate, CampaignList, CampaignRead, CampaignUpdate
 from app.schemas.common import error_responses
+from app.schemas.decoding import ProgressRead
+from app.services import auth
 from app.services import campaigns as service
+from app.services.progress import campaign_progress
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
 
 @router.get("", response_model=CampaignList)
-def list_campaigns(session: SessionDep) -> CampaignList:
-    """Campaigns open to the public (not drafts)."""
-    items = service.list_campaigns(session)
+def list_campaigns(session: SessionDep, user: OptionalUser) -> CampaignList:
+    """Campaigns (drafts only for coordinators)."""
+    staff = user is not None and auth.has_role(user, "coordinator")
+    items = service.list_campaigns(session, include_drafts=staff)
     return CampaignList(campaigns=[CampaignRead.model_validate(c) for c in items])
+
+
+@router.post(
+    "",
+    response_model=CampaignRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 409, 422),
+)
+def create_campaign(
+    payload: CampaignCreate, _: CoordinatorUser, session: SessionDep
+) -> CampaignRead:
+    """Create a campaign as a draft (coordinators)."""
+    return CampaignRead.model_validate(service.create_campaign(session, payload=payload))
 
 
 @router.get("/{slug}", response_model=CampaignRead, responses=error_responses(404))
 def get_campaign(slug: str, session: SessionDep) -> CampaignRead:
     """One campaign and its settings."""
     return CampaignRead.model_validate(service.get_campaign(session, slug=slug))
+
+
+@router.patch("/{slug}", response_model=CampaignRead, responses=error_responses(401, 403, 404, 422))
+def update_campaign(
+    slug: str, payload: CampaignUpdate, _: CoordinatorUser, session: SessionDep
+) -> CampaignRead:
+    """Change settings, or open / pause / close with `status` (coordinators)."""
+    return CampaignRead.model_validate(service.update_campaign(session, slug=slug, payload=payload))
+
+
+def _status_route(action: service.StatusAction) -> None:
+    @router.post(
+        f"/{{slug}}/{action}",
+        response_model=CampaignRead,
+        responses=error_responses(401, 403, 404, 409),
+        name=f"{action}_campaign",
+        summary=f"{action.capitalize()} a campaign (coordinators)",
+    )
+    def change_status(slug: str, _: CoordinatorUser, session: SessionDep) -> CampaignRead:
+        return CampaignRead.model_validate(service.change_status(session, slug=slug, action=action))
+
+
+for _action in ("open", "pause", "close"):
+    _status_route(_action)
+
+
+@router.get("/{slug}/progress", response_model=ProgressRead, responses=error_responses(404))
+def progress(slug: str, session: SessionDep) -> ProgressRead:
+    """Tasks total, complete and in progress, per area and per day."""
+    return campaign_progress(session, campaign=service.get_campaign(session, slug=slug))

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.db import session_scope
+from app.errors import Forbidden, Unauthorized
+from app.models import User
+from app.services import auth
 from app.settings import Settings
+
+SESSION_COOKIE = "decoders_session"
+CSRF_COOKIE = "decoders_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -24,5 +32,75 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client that got 201 can rely on
+# the row being visible to its next request (on any worker).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, for rate limits only (never stored with their data)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def get_auth(request: Request, session: SessionDep) -> auth.Resolved | None:
+    """The caller's login from a bearer token or the session cookie (with CSRF on writes)."""
+    token = _bearer(request)
+    if token is not None:
+        resolved = auth.resolve_token(session, token=token)
+        if resolved is None:
+            raise Unauthorized("The token is invalid or expired.", code="invalid_token")
+        return resolved
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    resolved = auth.resolve_token(session, token=cookie)
+    if resolved is None:
+        return None
+    # Cookies ride along on cross-site requests; a write must prove it read our CSRF cookie.
+    if request.method not in _SAFE_METHODS and not auth.csrf_ok(
+        resolved, request.headers.get(CSRF_HEADER)
+    ):
+        raise Forbidden("Missing or wrong CSRF token.", code="csrf_failed")
+    return resolved
+
+
+AuthDep = Annotated[auth.Resolved | None, Depends(get_auth)]
+
+
+def get_optional_user(resolved: AuthDep) -> User | None:
+    """The caller, or None when anonymous."""
+    return resolved.user if resolved else None
+
+
+def get_current_user(resolved: AuthDep) -> User:
+    """The caller, or 401."""
+    if resolved is None:
+        raise Unauthorized("Sign in or register first.", code="not_authenticated")
+    return resolved.user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(role: str) -> Callable[[User], User]:
+    """A dependency admitting `role` and above."""
+
+    def dependency(user: CurrentUser) -> User:
+        if not auth.has_role(user, role):
+            raise Forbidden(f"This needs the {role} role.", code="insufficient_role")
+        return user
+
+    return dependency
+
+
+ExpertUser = Annotated[User, Depends(require_role("expert"))]
+CoordinatorUser = Annotated[User, Depends(require_role("coordinator"))]
+AdminUser = Annotated[User, Depends(require_role("admin"))]

@@ -19,7 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,13 +50,15 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(enum("status", CAMPAIGN_STATUSES), default="draft")
-    votes_per_task: Mapped[int] = mapped_column(Integer, default=3)
-    lease_minutes: Mapped[int] = mapped_column(Integer, default=20)
-    tutorial_tasks: Mapped[int] = mapped_column(Integer, default=3)
-    known_answer_every: Mapped[int] = mapped_column(Integer, default=20)
-    licence: Mapped[str] = mapped_column(String(64), default="ODbL-1.0")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[str] = mapped_column(
+        enum("status", CAMPAIGN_STATUSES), default="draft", server_default="draft"
+    )
+    votes_per_task: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    lease_minutes: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    tutorial_tasks: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    known_answer_every: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    licence: Mapped[str] = mapped_column(String(64), default="ODbL-1.0", server_default="ODbL-1.0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -75,8 +79,10 @@ class Area(Base):
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(40), default="custom")
-    properties: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    kind: Mapped[str] = mapped_column(String(40), default="custom", server_default="custom")
+    properties: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     geom: Mapped[WKBElement] = mapped_column(
         Geometry("MULTIPOLYGON", srid=4326, spatial_index=False)
     )
@@ -105,7 +111,7 @@ class Panorama(Base):
     geom: Mapped[WKBElement] = mapped_column(point())
     captured_at: Mapped[date | None] = mapped_column(Date)
     # Compass heading of the image's centre column (equirect) or the initial view.
-    heading: Mapped[float] = mapped_column(Float, default=0.0)
+    heading: Mapped[float] = mapped_column(Float, default=0.0, server_default="0.0")
 
 
 class Task(Base):
@@ -131,12 +137,14 @@ class Task(Base):
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
     panorama_id: Mapped[int] = mapped_column(ForeignKey("panoramas.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(enum("status", TASK_STATUSES), default="open")
-    priority: Mapped[int] = mapped_column(Integer, default=0)
-    is_tutorial: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(
+        enum("status", TASK_STATUSES), default="open", server_default="open"
+    )
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_tutorial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Known answer: list of {"heading", "pitch", "attachment", "camera_type", ...} or NULL.
     known_answer: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
-    valid_submissions: Mapped[int] = mapped_column(Integer, default=0)
+    valid_submissions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     external_ref: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -157,7 +165,9 @@ class Location(Base):
     )
     external_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str | None] = mapped_column(String(200))
-    properties: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    properties: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     geom: Mapped[WKBElement] = mapped_column(point())
     panorama_id: Mapped[int | None] = mapped_column(
         ForeignKey("panoramas.id", ondelete="SET NULL"), index=True

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -59,8 +60,10 @@ class Assignment(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(enum("status", ASSIGNMENT_STATUSES), default="live")
-    known_answer: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(
+        enum("status", ASSIGNMENT_STATUSES), default="live", server_default="live"
+    )
+    known_answer: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -71,7 +74,22 @@ class Submission(Base):
 
     __tablename__ = "submissions"
     __table_args__ = (
-        UniqueConstraint("task_id", "user_id"),
+        # One per decoder and task, except imported ones (shared panoramas merge tasks).
+        Index(
+            "uq_submissions_task_id_user_id",
+            "task_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("external_ref IS NULL"),
+        ),
+        # An import re-run never duplicates a submission (migration 0003).
+        Index(
+            "uq_submissions_campaign_id_external_ref",
+            "campaign_id",
+            "external_ref",
+            unique=True,
+            postgresql_where=text("external_ref IS NOT NULL"),
+        ),
         UniqueConstraint("user_id", "idempotency_key"),
         UniqueConstraint("assignment_id"),
         CheckConstraint(
@@ -100,13 +118,13 @@ class Submission(Base):
     problem_kind: Mapped[str | None] = mapped_column(enum("problem_kind", PROBLEM_KINDS))
     problem_comment: Mapped[str | None] = mapped_column(String(1000))
     # Per-submission counts (DESIGN §5.1): computed from tags, or taken as published on import.
-    n_all: Mapped[int] = mapped_column(Integer, default=0)
-    n_street_furniture: Mapped[int] = mapped_column(Integer, default=0)
-    n_building: Mapped[int] = mapped_column(Integer, default=0)
-    n_other: Mapped[int] = mapped_column(Integer, default=0)
-    n_dome_ptz: Mapped[int] = mapped_column(Integer, default=0)
-    n_bullet: Mapped[int] = mapped_column(Integer, default=0)
-    n_unknown_type: Mapped[int] = mapped_column(Integer, default=0)
+    n_all: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_street_furniture: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_building: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_other: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_dome_ptz: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_bullet: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_unknown_type: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     external_ref: Mapped[str | None] = mapped_column(String(128))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime] = mapped_column(
@@ -138,10 +156,10 @@ class Tag(Base):
     )
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+    ordinal: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     heading: Mapped[float] = mapped_column(Float)
     pitch: Mapped[float] = mapped_column(Float)
-    zoom: Mapped[float] = mapped_column(Float, default=1.0)
+    zoom: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
     attachment: Mapped[str] = mapped_column(enum("attachment", ATTACHMENTS))
     # NULL only for imported tags whose source asked the type on street furniture alone.
     camera_type: Mapped[str | None] = mapped_column(enum("camera_type", CAMERA_TYPES))

@@ -102,7 +102,7 @@ class Camera(Base):
     uncertainty_m: Mapped[float] = mapped_column(Float)
     support: Mapped[int] = mapped_column(Integer)
     voters: Mapped[int] = mapped_column(Integer)
-    n_panoramas: Mapped[int] = mapped_column(Integer, default=1)
+    n_panoramas: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     method_version: Mapped[str] = mapped_column(String(20))
     computed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
@@ -133,10 +133,10 @@ class DecoderQuality(Base):
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
     )
-    known_tasks: Mapped[int] = mapped_column(Integer, default=0)
-    known_matched: Mapped[int] = mapped_column(Integer, default=0)
-    known_cameras: Mapped[int] = mapped_column(Integer, default=0)
-    known_tags: Mapped[int] = mapped_column(Integer, default=0)
+    known_tasks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    known_matched: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    known_cameras: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    known_tags: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sensitivity: Mapped[float | None] = mapped_column(Float)
     false_alarm: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -152,7 +152,7 @@ class Review(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     stratum: Mapped[str] = mapped_column(String(60))
-    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
     n_all: Mapped[int | None] = mapped_column(Integer)
     n_street_furniture: Mapped[int | None] = mapped_column(Integer)
     n_building: Mapped[int | None] = mapped_column(Integer)
@@ -173,7 +173,7 @@ class ReconcileJob(Base):
     enqueued_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(2000))
 
 
@@ -190,5 +190,5 @@ class ReconcileRun(Base):
     method_version: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    tasks: Mapped[int] = mapped_column(Integer, default=0)
-    cameras: Mapped[int] = mapped_column(Integer, default=0)
+    tasks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cameras: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

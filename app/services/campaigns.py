@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,5 +48,20 @@ def update_campaign(session: Session, *, slug: str, payload: CampaignUpdate) -> 
     for field, value in payload.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(campaign, field, value)
+    session.flush()
+    return campaign
+
+
+StatusAction = Literal["open", "pause", "close"]
+_ACTION_STATUS = {"open": "open", "pause": "paused", "close": "closed"}
+
+
+def change_status(session: Session, *, slug: str, action: StatusAction) -> Campaign:
+    """Open, pause or close a campaign; a closed campaign stays closed."""
+    campaign = get_campaign(session, slug=slug, for_update=True)
+    target = _ACTION_STATUS[action]
+    if campaign.status == "closed" and target != "closed":
+        raise Conflict("A closed campaign cannot be reopened.", code="campaign_closed")
+    campaign.status = target
     session.flush()
     return campaign

@@ -58,7 +58,7 @@ def _new_task(session: Session, campaign: Campaign, index: int, lat: float, lon:
     return task
 
 
-def _create(session: Session, slug: str) -> Campaign:
+def _create(session: Session, slug: str, max_tasks: int | None) -> Campaign:
     campaign = create_campaign(
         session,
         payload=CampaignCreate(
@@ -76,7 +76,8 @@ def _create(session: Session, slug: str) -> Campaign:
         kind="borough",
     )
     tasks: list[Task] = []
-    for index, place in enumerate(load_demo_locations(), start=1):
+    places = load_demo_locations()
+    for index, place in enumerate(places[:max_tasks] if max_tasks else places, start=1):
         task_id = task_near(session, campaign_id=campaign.id, lon=place.lon, lat=place.lat)
         if task_id is None:
             task = _new_task(session, campaign, index, place.lat, place.lon)
@@ -99,23 +100,25 @@ def _create(session: Session, slug: str) -> Campaign:
     return campaign
 
 
-def _render_missing(session: Session, campaign: Campaign, media_root: Path, progress: bool) -> int:
+def _render_missing(
+    session: Session, campaign: Campaign, *, media_root: Path, width: int, progress: bool
+) -> int:
     rows = session.execute(
         select(Task.external_ref, Panorama.image_url, Panorama.heading)
         .join(Panorama, Panorama.id == Task.panorama_id)
         .where(Task.campaign_id == campaign.id)
         .order_by(Task.id)
     ).all()
-    todo = []
-    for seed, url, heading in rows:
+    todo: list[tuple[int, Path, float]] = []
+    for ref, url, heading in rows:
         path = media_root / str(url).removeprefix("/media/")
         if not path.exists():
-            todo.append((int(seed), path, heading))
+            todo.append((int(str(ref)), path, heading))
     with Progress(disable=not progress) as bar:
         job = bar.add_task("Rendering panoramas", total=len(todo))
         for seed, path, heading in todo:
             path.parent.mkdir(parents=True, exist_ok=True)
-            image = render_equirect(plan_scene(seed), seed=seed, pano_heading=heading)
+            image = render_equirect(plan_scene(seed), seed=seed, width=width, pano_heading=heading)
             tmp = path.with_suffix(".tmp")
             tmp.write_bytes(image)
             tmp.replace(path)  # atomic: a half-written JPEG is never served
@@ -123,13 +126,30 @@ def _render_missing(session: Session, campaign: Campaign, media_root: Path, prog
     return len(todo)
 
 
-def seed_demo(session: Session, *, slug: str = "nyc-demo", progress: bool = False) -> str:
-    """Create the demo campaign unless it exists; render any panorama image that is missing."""
+def seed_demo(
+    session: Session,
+    *,
+    slug: str = "nyc-demo",
+    progress: bool = False,
+    media_root: Path | None = None,
+    max_tasks: int | None = None,
+    image_width: int = 4096,
+) -> str:
+    """Create the demo campaign unless it exists; render any panorama image that is missing.
+
+    Tests pass a smaller `max_tasks` and `image_width`; the demo itself uses 4096×2048 images.
+    """
     campaign = session.scalars(select(Campaign).where(Campaign.slug == slug)).one_or_none()
     created = campaign is None
     if campaign is None:
-        campaign = _create(session, slug)
-    rendered = _render_missing(session, campaign, get_settings().media_root, progress)
+        campaign = _create(session, slug, max_tasks)
+    rendered = _render_missing(
+        session,
+        campaign,
+        media_root=media_root or get_settings().media_root,
+        width=image_width,
+        progress=progress,
+    )
     tasks = session.scalar(select(func.count(Task.id)).where(Task.campaign_id == campaign.id))
     verb = "created" if created else "reused"
     return f"{verb} demo campaign '{slug}': {tasks} tasks, {rendered} panoramas rendered"

@@ -9,8 +9,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
+from app.errors import Conflict, Invalid
 from app.models import User
+from app.schemas.accounts import RegisterRequest
 
 _hasher = PasswordHasher()
 # Crockford-style alphabet without look-alikes: public ids get read aloud and typed.
@@ -64,4 +65,21 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    return user
+
+
+def register(session: Session, *, payload: RegisterRequest) -> User:
+    """Self-registration: always the decoder role; anonymous without an e-mail."""
+    if (payload.email is None) != (payload.password is None):
+        raise Invalid(
+            "Give both an e-mail and a password, or neither for an anonymous account.",
+            code="email_and_password_together",
+        )
+    user = create_user(
+        session,
+        email=str(payload.email) if payload.email else None,
+        password=payload.password,
+        display_name=payload.display_name,
+    )
+    user.locale = payload.locale
     return user

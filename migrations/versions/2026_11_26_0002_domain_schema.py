@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-26 21:37:12.908123
+Create Date: 2026-11-26 21:45:09.525880
 """
 
 from collections.abc import Sequence
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("slug", sa.String(length=63), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("description", sa.Text(), server_default="", nullable=False),
         sa.Column(
             "status",
             sa.Enum(
@@ -38,13 +38,14 @@ def upgrade() -> None:
                 create_constraint=True,
                 length=24,
             ),
+            server_default="draft",
             nullable=False,
         ),
-        sa.Column("votes_per_task", sa.Integer(), nullable=False),
-        sa.Column("lease_minutes", sa.Integer(), nullable=False),
-        sa.Column("tutorial_tasks", sa.Integer(), nullable=False),
-        sa.Column("known_answer_every", sa.Integer(), nullable=False),
-        sa.Column("licence", sa.String(length=64), nullable=False),
+        sa.Column("votes_per_task", sa.Integer(), server_default="3", nullable=False),
+        sa.Column("lease_minutes", sa.Integer(), server_default="20", nullable=False),
+        sa.Column("tutorial_tasks", sa.Integer(), server_default="3", nullable=False),
+        sa.Column("known_answer_every", sa.Integer(), server_default="20", nullable=False),
+        sa.Column("licence", sa.String(length=64), server_default="ODbL-1.0", nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -79,7 +80,7 @@ def upgrade() -> None:
         "rate_limit_buckets",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("count", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("key", "window_start", name=op.f("pk_rate_limit_buckets")),
     )
     op.create_table(
@@ -101,10 +102,11 @@ def upgrade() -> None:
                 create_constraint=True,
                 length=24,
             ),
+            server_default="decoder",
             nullable=False,
         ),
-        sa.Column("is_anonymous", sa.Boolean(), nullable=False),
-        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("is_anonymous", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=True),
         sa.Column("external_ref", sa.String(length=128), nullable=True),
         sa.Column(
@@ -125,7 +127,7 @@ def upgrade() -> None:
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("created_by", sa.BigInteger(), nullable=True),
-        sa.Column("rate_per_minute", sa.Integer(), nullable=False),
+        sa.Column("rate_per_minute", sa.Integer(), server_default="600", nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -148,8 +150,13 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("campaign_id", sa.BigInteger(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("properties", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("kind", sa.String(length=40), server_default="custom", nullable=False),
+        sa.Column(
+            "properties",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
         sa.Column(
             "geom",
             Geometry(
@@ -206,10 +213,10 @@ def upgrade() -> None:
         "decoder_quality",
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("campaign_id", sa.BigInteger(), nullable=False),
-        sa.Column("known_tasks", sa.Integer(), nullable=False),
-        sa.Column("known_matched", sa.Integer(), nullable=False),
-        sa.Column("known_cameras", sa.Integer(), nullable=False),
-        sa.Column("known_tags", sa.Integer(), nullable=False),
+        sa.Column("known_tasks", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("known_matched", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("known_cameras", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("known_tags", sa.Integer(), server_default="0", nullable=False),
         sa.Column("sensitivity", sa.Float(), nullable=True),
         sa.Column("false_alarm", sa.Float(), nullable=True),
         sa.Column(
@@ -265,7 +272,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("captured_at", sa.Date(), nullable=True),
-        sa.Column("heading", sa.Float(), nullable=False),
+        sa.Column("heading", sa.Float(), server_default="0.0", nullable=False),
         sa.CheckConstraint(
             "heading >= 0 AND heading < 360", name=op.f("ck_panoramas_heading_range")
         ),
@@ -309,8 +316,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("tasks", sa.Integer(), nullable=False),
-        sa.Column("cameras", sa.Integer(), nullable=False),
+        sa.Column("tasks", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("cameras", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaigns.id"],
@@ -339,12 +346,13 @@ def upgrade() -> None:
                 create_constraint=True,
                 length=24,
             ),
+            server_default="open",
             nullable=False,
         ),
-        sa.Column("priority", sa.Integer(), nullable=False),
-        sa.Column("is_tutorial", sa.Boolean(), nullable=False),
+        sa.Column("priority", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("is_tutorial", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("known_answer", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("valid_submissions", sa.Integer(), nullable=False),
+        sa.Column("valid_submissions", sa.Integer(), server_default="0", nullable=False),
         sa.Column("external_ref", sa.String(length=128), nullable=True),
         sa.Column(
             "created_at",
@@ -394,9 +402,10 @@ def upgrade() -> None:
                 create_constraint=True,
                 length=24,
             ),
+            server_default="live",
             nullable=False,
         ),
-        sa.Column("known_answer", sa.Boolean(), nullable=False),
+        sa.Column("known_answer", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -518,7 +527,7 @@ def upgrade() -> None:
         sa.Column("uncertainty_m", sa.Float(), nullable=False),
         sa.Column("support", sa.Integer(), nullable=False),
         sa.Column("voters", sa.Integer(), nullable=False),
-        sa.Column("n_panoramas", sa.Integer(), nullable=False),
+        sa.Column("n_panoramas", sa.Integer(), server_default="1", nullable=False),
         sa.Column("method_version", sa.String(length=20), nullable=False),
         sa.Column(
             "computed_at",
@@ -584,7 +593,12 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.BigInteger(), nullable=False),
         sa.Column("external_id", sa.String(length=128), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=True),
-        sa.Column("properties", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column(
+            "properties",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
         sa.Column(
             "geom",
             Geometry(
@@ -641,7 +655,7 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
-        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_error", sa.String(length=2000), nullable=True),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
@@ -663,7 +677,7 @@ def upgrade() -> None:
         sa.Column("task_id", sa.BigInteger(), nullable=False),
         sa.Column("reviewer_id", sa.BigInteger(), nullable=True),
         sa.Column("stratum", sa.String(length=60), nullable=False),
-        sa.Column("weight", sa.Float(), nullable=False),
+        sa.Column("weight", sa.Float(), server_default="1.0", nullable=False),
         sa.Column("n_all", sa.Integer(), nullable=True),
         sa.Column("n_street_furniture", sa.Integer(), nullable=True),
         sa.Column("n_building", sa.Integer(), nullable=True),
@@ -766,13 +780,13 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("problem_comment", sa.String(length=1000), nullable=True),
-        sa.Column("n_all", sa.Integer(), nullable=False),
-        sa.Column("n_street_furniture", sa.Integer(), nullable=False),
-        sa.Column("n_building", sa.Integer(), nullable=False),
-        sa.Column("n_other", sa.Integer(), nullable=False),
-        sa.Column("n_dome_ptz", sa.Integer(), nullable=False),
-        sa.Column("n_bullet", sa.Integer(), nullable=False),
-        sa.Column("n_unknown_type", sa.Integer(), nullable=False),
+        sa.Column("n_all", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("n_street_furniture", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("n_building", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("n_other", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("n_dome_ptz", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("n_bullet", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("n_unknown_type", sa.Integer(), server_default="0", nullable=False),
         sa.Column("external_ref", sa.String(length=128), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
@@ -827,10 +841,10 @@ def upgrade() -> None:
         sa.Column("submission_id", sa.BigInteger(), nullable=False),
         sa.Column("task_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("ordinal", sa.Integer(), nullable=False),
+        sa.Column("ordinal", sa.Integer(), server_default="0", nullable=False),
         sa.Column("heading", sa.Float(), nullable=False),
         sa.Column("pitch", sa.Float(), nullable=False),
-        sa.Column("zoom", sa.Float(), nullable=False),
+        sa.Column("zoom", sa.Float(), server_default="1.0", nullable=False),
         sa.Column(
             "attachment",
             sa.Enum(

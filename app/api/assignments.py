@@ -1,0 +1,100 @@
+"""Decoding: leases, submissions, skips."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from app.api.deps import CurrentUser, SessionDep
+from app.schemas.common import error_responses
+from app.schemas.decoding import (
+    AssignmentRead,
+    LeaseProgress,
+    PanoramaRead,
+    SkipResult,
+    SubmissionCreate,
+    SubmissionResult,
+    TaskRead,
+)
+from app.services import assignment as service
+from app.services import submissions
+from app.services.assignment import Lease
+from app.services.campaigns import get_campaign
+
+router = APIRouter(tags=["decoding"])
+
+
+def _read(lease: Lease) -> AssignmentRead:
+    pano = lease.panorama
+    lon, lat = service.panorama_position(pano)
+    return AssignmentRead(
+        id=lease.assignment.id,
+        expires_at=lease.assignment.expires_at,
+        tutorial=lease.task.is_tutorial,
+        task=TaskRead(
+            id=lease.task.id,
+            # Hidden known-answer tasks must look like any other task.
+            known_answer=lease.task.is_tutorial and lease.task.known_answer is not None,
+            panorama=PanoramaRead(
+                provider=pano.provider,
+                image_url=pano.image_url,
+                pano_id=pano.provider_id if pano.provider != "equirect" else None,
+                lat=lat,
+                lon=lon,
+                captured_at=pano.captured_at,
+                heading=pano.heading,
+            ),
+        ),
+        progress=LeaseProgress(
+            tasks_done=lease.tasks_done, tutorial_remaining=lease.tutorial_remaining
+        ),
+    )
+
+
+@router.post(
+    "/campaigns/{slug}/assignments",
+    response_model=AssignmentRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": AssignmentRead, "description": "Your existing live lease"},
+        204: {"description": "Nothing left for you in this campaign"},
+        **error_responses(401, 404, 409),
+    },
+)
+def lease_next_task(
+    slug: str, user: CurrentUser, session: SessionDep, response: Response
+) -> AssignmentRead | Response:
+    """Your live lease, or a new lease on the next task (204 when nothing is left)."""
+    campaign = get_campaign(session, slug=slug)
+    lease = service.next_task_for(session, campaign=campaign, user=user)
+    if lease is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    if not lease.created:
+        response.status_code = status.HTTP_200_OK
+    return _read(lease)
+
+
+@router.post(
+    "/assignments/{assignment_id}/submission",
+    response_model=SubmissionResult,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404, 409, 413, 422),
+)
+def submit(
+    assignment_id: int, payload: SubmissionCreate, user: CurrentUser, session: SessionDep
+) -> SubmissionResult:
+    """Store your answer once (a retry with the same idempotency key returns the original)."""
+    stored = submissions.submit(session, assignment_id=assignment_id, user=user, payload=payload)
+    return SubmissionResult(
+        id=stored.submission.id, task_id=stored.submission.task_id, feedback=stored.feedback
+    )
+
+
+@router.post(
+    "/assignments/{assignment_id}/skip",
+    response_model=SkipResult,
+    responses=error_responses(401, 403, 404, 409),
+)
+def skip(assignment_id: int, user: CurrentUser, session: SessionDep) -> SkipResult:
+    """Give the task back without voting; you will not see it again."""
+    assignment = service.skip(session, assignment_id=assignment_id, user=user)
+    return SkipResult(id=assignment.id, status=assignment.status)

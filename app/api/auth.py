@@ -1,0 +1,112 @@
+"""Registration, login, logout and the current user."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from app.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    AuthDep,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    client_address,
+)
+from app.schemas.accounts import LoginRequest, RegisterRequest, TokenResponse, UserRead, UserStats
+from app.schemas.common import error_responses
+from app.services import auth, users
+from app.services.auth import IssuedSession
+from app.services.stats import user_stats
+from app.settings import Settings
+
+router = APIRouter(tags=["accounts"])
+
+
+def _respond(response: Response, issued: IssuedSession, settings: Settings) -> TokenResponse:
+    # The browser gets an HttpOnly session cookie plus a readable CSRF cookie it must echo in
+    # the X-CSRF-Token header on writes; API clients use the token as a bearer instead.
+    max_age = settings.session_days * 86400
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        max_age=max_age,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        issued.csrf_token,
+        max_age=max_age,
+        httponly=False,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    return TokenResponse(
+        token=issued.token,
+        csrf_token=issued.csrf_token,
+        expires_at=issued.expires_at,
+        user=UserRead.model_validate(issued.user),
+    )
+
+
+@router.post(
+    "/auth/register",
+    response_model=TokenResponse,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(409, 422),
+)
+def register(
+    payload: RegisterRequest, response: Response, session: SessionDep, settings: SettingsDep
+) -> TokenResponse:
+    """Join anonymously (empty body) or with an e-mail and password."""
+    user = users.register(session, payload=payload)
+    issued = auth.issue_session(session, user=user, days=settings.session_days)
+    return _respond(response, issued, settings)
+
+
+@router.post("/auth/login", response_model=TokenResponse, responses=error_responses(401, 403, 429))
+def login(
+    payload: LoginRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenResponse:
+    """Sign in with e-mail and password (rate-limited per account and per address)."""
+    user = auth.authenticate(
+        session,
+        email=str(payload.email),
+        password=payload.password,
+        address=client_address(request),
+        per_account=settings.login_per_account,
+        per_address=settings.login_per_address,
+    )
+    issued = auth.issue_session(session, user=user, days=settings.session_days)
+    return _respond(response, issued, settings)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401))
+def logout(resolved: AuthDep, response: Response, session: SessionDep) -> Response:
+    """End the current session (token or cookie)."""
+    if resolved is not None:
+        auth.revoke(session, session_id=resolved.session_id)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    response.status_code = status.HTTP_204_NO_CONTENT
+    return response
+
+
+@router.get("/me", response_model=UserRead, responses=error_responses(401))
+def me(user: CurrentUser) -> UserRead:
+    """The signed-in account."""
+    return UserRead.model_validate(user)
+
+
+@router.get("/me/stats", response_model=UserStats, responses=error_responses(401))
+def my_stats(user: CurrentUser, session: SessionDep) -> UserStats:
+    """Tasks done, cameras tagged and known-answer results of the signed-in decoder."""
+    return user_stats(session, user_id=user.id)
