@@ -16,7 +16,11 @@ from app.db import make_engine, make_sessionmaker, session_scope
 from app.errors import AppError
 from app.settings import get_settings
 
-cli = typer.Typer(help="Decoders: crowdsourced surveillance-camera mapping.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Decoders: crowdsourced surveillance-camera mapping.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 db_cli = typer.Typer(
     help="The database: local PostGIS cluster and migrations.", no_args_is_help=True
 )
@@ -127,7 +131,7 @@ def serve(
 
 def main() -> None:
     """Entry point of the `decoders` command."""
-    from app import cli_commands  # noqa: F401  (registers the resource commands)
+    from app import cli_commands, cli_publishing  # noqa: F401  (registers the resource commands)
 
     try:
         cli()

@@ -9,7 +9,7 @@ import typer
 
 from app.cli import cli, cli_session, ensure_database, fail
 from app.models import ROLES
-from app.schemas.campaigns import CampaignCreate
+from app.schemas.campaigns import CampaignCreate, CampaignUpdate
 from app.services import campaigns, users
 
 campaign_cli = typer.Typer(help="Campaigns.", no_args_is_help=True)
@@ -38,6 +38,59 @@ def campaign_create(
         if open_now:
             campaign.status = "open"
     typer.echo(f"created campaign {slug}")
+
+
+@campaign_cli.command("list")
+def campaign_list() -> None:
+    """List every campaign with its status and settings."""
+    with cli_session() as session:
+        for c in campaigns.list_campaigns(session, include_drafts=True):
+            typer.echo(
+                f"{c.slug}\t{c.status}\tvotes={c.votes_per_task}\tlease={c.lease_minutes}min"
+                f"\ttutorial={c.tutorial_tasks}\tknown_every={c.known_answer_every}\t{c.name}"
+            )
+
+
+@campaign_cli.command("update")
+def campaign_update(
+    slug: str,
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    votes: Annotated[int | None, typer.Option(help="Decoders per task.")] = None,
+    lease_minutes: Annotated[int | None, typer.Option(help="Lease length.")] = None,
+    tutorial_tasks: Annotated[int | None, typer.Option(help="Tutorial tasks per decoder.")] = None,
+    known_every: Annotated[
+        int | None, typer.Option(help="One hidden known-answer task every N (0: never).")
+    ] = None,
+) -> None:
+    """Change a campaign's settings."""
+    from pydantic import ValidationError
+
+    try:
+        payload = CampaignUpdate(
+            name=name,
+            votes_per_task=votes,
+            lease_minutes=lease_minutes,
+            tutorial_tasks=tutorial_tasks,
+            known_answer_every=known_every,
+        )
+    except ValidationError as exc:
+        fail(f"invalid setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", 2)
+        return
+    with cli_session() as session:
+        campaigns.update_campaign(session, slug=slug, payload=payload)
+    typer.echo(f"updated campaign {slug}")
+
+
+def _status_command(action: campaigns.StatusAction) -> None:
+    @campaign_cli.command(action, help=f"{action.capitalize()} a campaign.")
+    def command(slug: str) -> None:
+        with cli_session() as session:
+            campaign = campaigns.change_status(session, slug=slug, action=action)
+        typer.echo(f"campaign {slug} is {campaign.status}")
+
+
+for _action in ("open", "pause", "close"):
+    _status_command(_action)
 
 
 @user_cli.command("create")

@@ -62,7 +62,17 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         media_dir=tmp_path_factory.mktemp("media"),
         cookie_secure=False,
         reconcile_worker=False,
+        # Rate-limit buckets are committed outside the test transaction and shared by the
+        # whole run (one "testclient" address), so the suite must never reach these.
+        anonymous_reads_per_minute=1_000_000,
+        anonymous_map_per_minute=1_000_000,
     )
+
+
+@pytest.fixture
+def settings_media(settings: Settings) -> Path:
+    """The media directory the test app serves under /media."""
+    return settings.media_root
 
 
 @pytest.fixture
@@ -109,5 +119,9 @@ def live_media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def live_url(live_database_url: str, live_media_dir: Path) -> Iterator[str]:
     """Base URL of one uvicorn worker serving the live database."""
-    with live_server(live_database_url, media_dir=live_media_dir) as base:
+    generous = {
+        "DECODERS_ANONYMOUS_READS_PER_MINUTE": "1000000",
+        "DECODERS_ANONYMOUS_MAP_PER_MINUTE": "1000000",
+    }
+    with live_server(live_database_url, media_dir=live_media_dir, env=generous) as base:
         yield base

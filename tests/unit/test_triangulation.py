@@ -29,12 +29,8 @@ def ray_geometries(draw: st.DrawFn) -> tuple[tuple[float, float], list[Ray]]:
     target = (draw(coords), draw(coords))
     origins = draw(st.lists(st.tuples(coords, coords), min_size=2, max_size=5))
     assume(all(math.dist(o, target) > 5.0 for o in origins))
-    rays = [
-        Ray(x, y, bearing_to(x, y, *target), draw(st.floats(0.2, 5.0))) for x, y in origins
-    ]
-    widest = max(
-        abs(math.sin(math.radians(a.bearing - b.bearing))) for a in rays for b in rays
-    )
+    rays = [Ray(x, y, bearing_to(x, y, *target), draw(st.floats(0.2, 5.0))) for x, y in origins]
+    widest = max(abs(math.sin(math.radians(a.bearing - b.bearing))) for a in rays for b in rays)
     assume(widest > math.sin(math.radians(10.0)))
     return target, rays
 

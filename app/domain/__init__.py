@@ -1,0 +1,1 @@
+"""Pure functions and dataclasses: the product's math (no database, no HTTP)."""

@@ -1,0 +1,103 @@
+"""Group one panorama's tags into candidate cameras by angular distance (DESIGN §5.2).
+
+Constrained agglomerative clustering with complete linkage: two clusters merge
+only if every pair of their tags is within that pair's threshold, and never if
+that would put two tags of one decoder together (a decoder who clicked twice saw
+two cameras). Complete linkage keeps a cluster tight: no chaining of a row of
+cameras on one facade into one.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from app.domain.sphere import field_of_view
+
+# 3° at zoom >= 2: inter-user click noise is 0.3-0.6° per axis (DESIGN §5.3),
+# so two clicks on the same spot differ by up to ~1.2° (2 sigma, both axes);
+# a camera housing (20-40 cm) seen from 8-15 m spans 1-3°, and decoders click
+# different parts of it. Zoomed out, one screen pixel covers more of the
+# sphere and clicks are coarser in proportion to the field of view
+# (fov / 15 = 3° at zoom 2, 6° at zoom 1). The 8° cap keeps two cameras on
+# neighbouring fixtures (~1 m apart at ~10 m, 5-6°) from merging too easily.
+_MIN_THRESHOLD_DEG = 3.0
+_MAX_THRESHOLD_DEG = 8.0
+_FOV_FRACTION = 1.0 / 15.0
+# Distances are compared after rounding so that rounding noise (e.g. from
+# rotating every heading) cannot flip a comparison or reorder a tie.
+_DECIMALS = 9
+
+
+@dataclass(frozen=True)
+class TagPoint:
+    """One decoder's click on a camera, as a direction in the panorama."""
+
+    tag_id: int
+    decoder_id: int
+    heading: float
+    pitch: float
+    zoom: float = 1.0
+
+
+def threshold_for(zoom: float) -> float:
+    """Return the clustering radius in degrees for a tag made at a zoom level."""
+    raw = field_of_view(zoom) * _FOV_FRACTION
+    return min(_MAX_THRESHOLD_DEG, max(_MIN_THRESHOLD_DEG, raw))
+
+
+def _scaled_distances(tags: Sequence[TagPoint]) -> npt.NDArray[np.float64]:
+    """Pairwise angular distance / pair threshold; inf for same-decoder pairs."""
+    heading = np.radians(np.array([t.heading for t in tags], dtype=np.float64))
+    pitch = np.radians(np.array([t.pitch for t in tags], dtype=np.float64))
+    thresholds = np.array([threshold_for(t.zoom) for t in tags], dtype=np.float64)
+    decoders = np.array([t.decoder_id for t in tags])
+    # Vincenty's form, as in sphere.angular_distance: stable for small angles
+    # and a function of heading differences only, so wrap-around at 0/360 and
+    # a common rotation need no special case.
+    dh = heading[None, :] - heading[:, None]
+    sin_p, cos_p = np.sin(pitch), np.cos(pitch)
+    cross = np.hypot(
+        cos_p[None, :] * np.sin(dh),
+        cos_p[:, None] * sin_p[None, :] - sin_p[:, None] * cos_p[None, :] * np.cos(dh),
+    )
+    dot = sin_p[:, None] * sin_p[None, :] + cos_p[:, None] * cos_p[None, :] * np.cos(dh)
+    distance = np.degrees(np.arctan2(cross, dot))
+    # Errors of two clicks add in quadrature, so the pair's radius is the
+    # quadratic mean of the two tags' radii (equal radii: unchanged).
+    pair_threshold = np.sqrt((thresholds[:, None] ** 2 + thresholds[None, :] ** 2) / 2)
+    scaled: npt.NDArray[np.float64] = np.round(distance / pair_threshold, _DECIMALS)
+    scaled[decoders[:, None] == decoders[None, :]] = np.inf
+    return scaled
+
+
+def cluster_tags(tags: Sequence[TagPoint]) -> list[list[TagPoint]]:
+    """Partition tags into clusters, never two tags of one decoder together."""
+    ordered = sorted(tags, key=lambda t: (t.tag_id, t.decoder_id, t.heading, t.pitch))
+    n = len(ordered)
+    if n == 0:
+        return []
+    scaled = _scaled_distances(ordered)
+    np.fill_diagonal(scaled, np.inf)
+    members: list[list[int]] = [[i] for i in range(n)]
+    while True:
+        # np.argmin breaks ties by the lowest (row, column), i.e. by tag_id
+        # order, so the merge sequence is deterministic.
+        i, j = divmod(int(np.argmin(scaled)), n)
+        if not scaled[i, j] <= 1.0:
+            break
+        keep, drop = min(i, j), max(i, j)
+        # Complete linkage (Lance-Williams): the merged cluster's distance to
+        # any other is the larger of the two; inf (same decoder) propagates.
+        merged = np.maximum(scaled[keep], scaled[drop])
+        scaled[keep, :] = merged
+        scaled[:, keep] = merged
+        scaled[drop, :] = np.inf
+        scaled[:, drop] = np.inf
+        members[keep].extend(members[drop])
+        members[drop] = []
+    # Indices follow tag_id order, so sorting them sorts members by tag_id, and
+    # clusters come out ordered by their smallest tag_id.
+    groups = sorted(sorted(m) for m in members if m)
+    return [[ordered[k] for k in group] for group in groups]

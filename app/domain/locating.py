@@ -1,0 +1,96 @@
+"""Distance from one panorama to a camera, from a base click or a pitch prior (§5.3b,c).
+
+A camera sits above the horizon on a pole or wall, so the sidewalk-labelling
+trick (distance from the click's depression) does not apply to the camera
+itself; it does apply to the base click, where the fixture meets the ground.
+"""
+
+import math
+from dataclasses import dataclass
+
+# Street View's camera is about 2.5 m above the ground (DESIGN §5.3).
+CAMERA_HEIGHT_M = 2.5
+# Mounting height (mean, sd) in metres by attachment. Cameras on street
+# furniture hang on lamp posts and traffic-signal poles/mast arms at about
+# 3.5-6 m; building cameras sit from just above doors (~2.5-3 m) to upper
+# floors; "other" (trees, fences, booths) is lower and least known.
+MOUNT_HEIGHT_PRIOR_M: dict[str, tuple[float, float]] = {
+    "street_furniture": (4.5, 1.5),
+    "building": (4.0, 2.0),
+    "other": (3.5, 2.0),
+}
+# Below 1° of depression the base is ~140 m away or more, and 0.5° of click
+# noise alone changes that by half; treat such clicks as unusable.
+MIN_BASE_DEPRESSION_DEG = 1.0
+# Likewise a camera less than 1° above the horizon gives no usable distance
+# from its pitch: its mount is near the camera's height or very far away.
+MIN_PRIOR_PITCH_DEG = 1.0
+# Cameras that decoders can make out in a panorama are within a few street
+# widths; clamp the pitch-prior guess to that plausible band.
+MIN_RANGE_M = 3.0
+MAX_RANGE_M = 40.0
+# With no usable pitch, guess across a typical NYC intersection (streets are
+# ~10-30 m curb to curb) and say the guess spans most of the plausible band.
+DEFAULT_RANGE_M = 15.0
+DEFAULT_RANGE_SD_M = 12.0
+# Inter-user click noise is about 0.3-0.6° per axis (DESIGN §5.3).
+CLICK_NOISE_DEG = 0.5
+
+
+@dataclass(frozen=True)
+class RangeEstimate:
+    """A distance along the bearing with its 1-sigma uncertainty and its source."""
+
+    distance_m: float
+    uncertainty_m: float
+    method: str  # "base_click" or "pitch_prior"
+
+
+def distance_from_base(
+    base_pitch: float, *, camera_height: float = CAMERA_HEIGHT_M
+) -> float | None:
+    """Return the ground distance to a base click, or None if too near the horizon."""
+    if base_pitch >= -MIN_BASE_DEPRESSION_DEG:
+        return None
+    return camera_height / math.tan(math.radians(-base_pitch))
+
+
+def range_from_base(
+    base_pitch: float,
+    *,
+    noise_deg: float = CLICK_NOISE_DEG,
+    camera_height: float = CAMERA_HEIGHT_M,
+) -> RangeEstimate | None:
+    """Return the distance from a base click with click noise propagated, or None."""
+    distance = distance_from_base(base_pitch, camera_height=camera_height)
+    if distance is None:
+        return None
+    # d = h / tan(δ) so |dd/dδ| = h / sin²(δ): first-order propagation of the
+    # depression angle's noise, steep near the horizon.
+    depression = math.radians(-base_pitch)
+    sd = camera_height / math.sin(depression) ** 2 * math.radians(noise_deg)
+    return RangeEstimate(distance_m=distance, uncertainty_m=sd, method="base_click")
+
+
+def range_from_pitch(pitch: float, attachment: str) -> RangeEstimate:
+    """Return a distance guessed from the camera's pitch and a mounting-height prior."""
+    if attachment not in MOUNT_HEIGHT_PRIOR_M:
+        raise ValueError(f"unknown attachment {attachment!r}")
+    height, height_sd = MOUNT_HEIGHT_PRIOR_M[attachment]
+    if pitch <= MIN_PRIOR_PITCH_DEG:
+        return RangeEstimate(
+            distance_m=DEFAULT_RANGE_M,
+            uncertainty_m=DEFAULT_RANGE_SD_M,
+            method="pitch_prior",
+        )
+    elevation = math.radians(pitch)
+    raw = (height - CAMERA_HEIGHT_M) / math.tan(elevation)
+    distance = min(MAX_RANGE_M, max(MIN_RANGE_M, raw))
+    # The height prior dominates: sd_H / tan(e); click noise adds
+    # (H - h) / sin²(e) · noise. Neither shrinks because of the clamp, and
+    # the band's width caps how unsure a guess inside it can honestly be.
+    from_height = height_sd / math.tan(elevation)
+    from_click = (height - CAMERA_HEIGHT_M) / math.sin(elevation) ** 2
+    from_click *= math.radians(CLICK_NOISE_DEG)
+    sd = min(math.hypot(from_height, from_click), MAX_RANGE_M - MIN_RANGE_M)
+    return RangeEstimate(distance_m=distance, uncertainty_m=sd, method="pitch_prior")

@@ -1,0 +1,1 @@
+"""Panorama imagery: projections and the synthetic demo panoramas."""
