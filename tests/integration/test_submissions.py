@@ -159,3 +159,54 @@ def test_me_stats_counts_tasks_and_cameras(client: TestClient, session: Session)
     stats = client.get("/api/v1/me/stats", headers=headers).json()
     assert stats["tasks_done"] == 1
     assert stats["cameras_tagged"] == 2
+
+
+def test_coordinator_fixes_and_reopens_a_task_in_review(
+    client: TestClient, session: Session
+) -> None:
+    campaign = make_campaign(session, tutorial_tasks=0)
+    task = make_task(session, campaign, status="review")
+    for _ in range(2):
+        session.add(
+            Submission(
+                campaign_id=campaign.id,
+                task_id=task.id,
+                user_id=make_user(session).id,
+                outcome="problem",
+                problem_kind="no_image",
+                started_at=task.created_at,
+            )
+        )
+    session.flush()
+    coordinator = bearer(session, make_user(session, role="coordinator"))
+    queue = client.get(f"/api/v1/campaigns/{campaign.slug}/tasks", headers=coordinator).json()
+    assert [(t["id"], t["problem_reports"]) for t in queue["tasks"]] == [(task.id, 2)]
+    fixed = client.post(
+        f"/api/v1/tasks/{task.id}/reopen",
+        json={"image_url": "/media/fixed.jpg"},
+        headers=coordinator,
+    )
+    assert fixed.status_code == 200
+    assert fixed.json()["status"] == "open"
+    assert fixed.json()["image_url"] == "/media/fixed.jpg"
+    lease = client.post(
+        f"/api/v1/campaigns/{campaign.slug}/assignments",
+        headers=bearer(session, make_user(session)),
+    )
+    assert lease.json()["task"]["panorama"]["image_url"] == "/media/fixed.jpg"
+
+
+def test_excluded_task_is_never_offered(client: TestClient, session: Session) -> None:
+    campaign = make_campaign(session, tutorial_tasks=0)
+    task = make_task(session, campaign)
+    coordinator = bearer(session, make_user(session, role="coordinator"))
+    assert (
+        client.post(f"/api/v1/tasks/{task.id}/exclude", headers=coordinator).json()["status"]
+        == "excluded"
+    )
+    decoder = bearer(session, make_user(session))
+    assert (
+        client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=decoder).status_code
+        == 204
+    )
+    assert client.post(f"/api/v1/tasks/{task.id}/exclude", headers=decoder).status_code == 403

@@ -1,0 +1,32 @@
+"""Task moderation shapes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TaskSummary(BaseModel):
+    id: int
+    status: str
+    valid_submissions: int
+    problem_reports: int
+    provider: str
+    image_url: str | None
+    pano_id: str | None
+
+
+class TaskList(BaseModel):
+    tasks: list[TaskSummary]
+
+
+class TaskFix(BaseModel):
+    """A corrected panorama reference for a task that had a problem."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image_url: str | None = Field(default=None, max_length=2000)
+    pano_id: str | None = Field(default=None, max_length=200)
+    captured_at: date | None = None
+    heading: float | None = Field(default=None, ge=0, lt=360, allow_inf_nan=False)
