@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api import assignments, auth, campaigns, flags, health
+from app.api import assignments, auth, campaigns, flags, health, tasks
 
 # Mounted under /api/v1.
 API_ROUTERS: list[APIRouter] = [
@@ -11,6 +11,7 @@ API_ROUTERS: list[APIRouter] = [
     campaigns.router,
     assignments.router,
     flags.router,
+    tasks.router,
 ]
 # Mounted at the root (OGC API – Features, tiles, browser pages).
 ROOT_ROUTERS: list[APIRouter] = []
@@ -20,3 +21,8 @@ from app.api import api_keys, density, ogc, researcher, tiles  # noqa: E402
 
 API_ROUTERS += [researcher.router, density.router, api_keys.router]
 ROOT_ROUTERS += [ogc.router, tiles.router]
+
+# Imports (issue 3, point 3): coordinator file uploads.
+from app.api import imports  # noqa: E402
+
+API_ROUTERS += [imports.router]
