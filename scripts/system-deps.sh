@@ -5,6 +5,25 @@
 # Usage: scripts/system-deps.sh [--test]   (--test adds what only the tests need)
 set -euo pipefail
 
+# Vite needs Node.js >= 20.19; Debian 12's own nodejs is 18. The npm registry carries Node.js
+# builds (package "node"), so an old distribution Node can install a current one.
+node_ok() {
+  command -v node >/dev/null 2>&1 && node -e '
+    const [a, b] = process.versions.node.split(".").map(Number);
+    process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
+}
+ensure_node_version() {
+  node_ok && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "Node.js >= 20.19 is needed to build the frontend (found $(node --version 2>/dev/null || echo none))." >&2
+    exit 1
+  fi
+  echo "Installing Node.js 22 from the npm registry (the distribution's is $(node --version))"
+  npm install -g --no-audit --no-fund node@22 >/dev/null
+  hash -r
+  node_ok || { echo "Node.js upgrade failed; install Node.js >= 20.19 yourself." >&2; exit 1; }
+}
+
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
@@ -25,7 +44,10 @@ if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  ensure_node_version
+  exit 0
+fi
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "Missing system packages: ${missing[*]}" >&2
@@ -42,3 +64,4 @@ if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
   major=$(ls /usr/lib/postgresql | sort -n | tail -1)
   apt-get install -y -qq --no-install-recommends "postgresql-${major}-postgis-3" >/dev/null
 fi
+ensure_node_version

@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from app.api import assignments, auth, campaigns, flags, health, tasks
+from app.api import assignments, auth, campaigns, config, flags, health, tasks
 
 # Mounted under /api/v1.
 API_ROUTERS: list[APIRouter] = [
     health.router,
+    config.router,
     auth.router,
     campaigns.router,
     assignments.router,
@@ -26,3 +27,8 @@ ROOT_ROUTERS += [ogc.router, tiles.router]
 from app.api import imports  # noqa: E402
 
 API_ROUTERS += [imports.router]
+
+# Reconciliation (issue 4): run it, its status, decoder quality (coordinators).
+from app.api import reconciliation  # noqa: E402
+
+API_ROUTERS += [reconciliation.router]

@@ -15,3 +15,9 @@ def test_openapi_is_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/health" in spec["paths"]
+
+
+def test_public_config_exposes_browser_keys_only(client: TestClient) -> None:
+    body = client.get("/api/v1/config").json()
+    assert set(body) == {"google_maps_key", "mapillary_token", "basemap_style_url", "licence"}
+    assert "secret" not in str(body).lower()

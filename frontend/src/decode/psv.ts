@@ -1,0 +1,97 @@
+// Equirectangular panoramas in Photo Sphere Viewer (WebGL, from npm; no network at run time).
+import { Viewer } from "@photo-sphere-viewer/core";
+import { MarkersPlugin } from "@photo-sphere-viewer/markers-plugin";
+import "@photo-sphere-viewer/core/index.css";
+import "@photo-sphere-viewer/markers-plugin/index.css";
+import { clamp, degToRad, headingToYaw, hfovToZoom, radToDeg, yawToHeading } from "../lib/angles";
+import type { MarkerSpec, PanoView, Pov } from "./view";
+
+export function createPsvView(container: HTMLElement): PanoView {
+  let panoHeading = 0;
+  const viewer = new Viewer({
+    container,
+    navbar: false, // our own translated, keyboard-reachable controls replace it
+    keyboard: false, // handled by the task screen (arrows, +/-, Enter tags the centre)
+    minFov: 8,
+    maxFov: 100,
+    defaultZoomLvl: 20,
+    mousewheelCtrlKey: false,
+    touchmoveTwoFingers: false,
+    loadingTxt: "",
+    canvasBackground: "#1d2630",
+    defaultTransition: null as never,
+    plugins: [[MarkersPlugin, { clickEventOnMarker: false, defaultHoverScale: false }]],
+  });
+  const markers = viewer.getPlugin<MarkersPlugin>(MarkersPlugin);
+  const toPov = (yaw: number, pitch: number): Pov => ({
+    heading: yawToHeading(yaw, panoHeading),
+    pitch: radToDeg(pitch),
+    zoom: hfovToZoom(viewer.state.hFov),
+  });
+  const position = (heading: number, pitch: number) => ({
+    yaw: headingToYaw(heading, panoHeading),
+    pitch: degToRad(pitch),
+  });
+
+  return {
+    raw: viewer,
+    async load({ url, heading }) {
+      panoHeading = heading;
+      markers.clearMarkers();
+      await viewer.setPanorama(url, { position: { yaw: 0, pitch: 0 }, zoom: 20, transition: false });
+    },
+    pov() {
+      const p = viewer.getPosition();
+      return toPov(p.yaw, p.pitch);
+    },
+    look(heading, pitch) {
+      viewer.rotate(position(heading, pitch));
+    },
+    pan(dHeading, dPitch) {
+      const p = viewer.getPosition();
+      viewer.rotate({ yaw: p.yaw + degToRad(dHeading), pitch: clamp(p.pitch + degToRad(dPitch), -Math.PI / 2, Math.PI / 2) });
+    },
+    zoomBy(steps) {
+      viewer.zoom(clamp(viewer.getZoomLevel() + steps * 10, 0, 100));
+    },
+    setMarkers(specs: MarkerSpec[]) {
+      markers.clearMarkers();
+      for (const m of specs) {
+        if (m.base) {
+          markers.addMarker({
+            id: `${m.id}:line`,
+            polyline: [
+              [headingToYaw(m.heading, panoHeading), degToRad(m.pitch)],
+              [headingToYaw(m.base.heading, panoHeading), degToRad(m.base.pitch)],
+            ],
+            svgStyle: { stroke: "#ffd166", strokeWidth: "2px", strokeDasharray: "4 4" },
+          });
+          markers.addMarker({
+            id: `${m.id}:base`,
+            position: position(m.base.heading, m.base.pitch),
+            html: `<span class="pin-base" aria-hidden="true"></span>`,
+            size: { width: 14, height: 14 },
+            anchor: "center center",
+          });
+        }
+        markers.addMarker({
+          id: m.id,
+          position: position(m.heading, m.pitch),
+          html: `<span class="pin pin-${m.kind}" aria-hidden="true"><span class="pin-label">${m.label}</span></span>`,
+          size: { width: 30, height: 30 },
+          anchor: "center center",
+          tooltip: m.title,
+          zIndex: m.kind === "pending" || m.kind === "selected" ? 10 : 1,
+        });
+      }
+    },
+    onPick(handler) {
+      viewer.addEventListener("click", ({ data }) => {
+        if (!data.rightclick) handler(toPov(data.yaw, data.pitch));
+      });
+    },
+    onMarker(handler) {
+      markers.addEventListener("select-marker", ({ marker }) => handler(marker.id.split(":")[0]));
+    },
+  };
+}
