@@ -28,7 +28,15 @@ class Base(DeclarativeBase):
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine with pre-ping, so a restarted database does not break the first request."""
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=20, future=True)
+    # JIT compilation cost 25-500 ms on the density and low-zoom tile queries and never paid
+    # back on these short queries (measured in bench/publishing.py), so it is off.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=20,
+        connect_args={"options": "-c jit=off"},
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -31,9 +31,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(database_url(settings))
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        worker = None
+        if settings.reconcile_worker:
+            # Drains the reconciliation queue in the background (DESIGN §5; issue 4).
+            from app.services.reconcile_queue import ReconcileWorker
+
+            worker = ReconcileWorker(
+                app.state.sessionmaker,
+                poll_seconds=settings.reconcile_poll_seconds,
+                campaign_every_seconds=settings.reconcile_campaign_every_seconds,
+            )
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             engine.dispose()
 
     app = FastAPI(

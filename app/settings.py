@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     anonymous_map_per_minute: int = Field(default=1200, ge=1)
     api_key_per_minute: int = Field(default=600, ge=1)
     reconcile_worker: bool = True
+    # The worker polls the queue this often when idle, and re-runs cross-task matching and
+    # reliability for campaigns with new results this often (0 turns periodic runs off).
+    reconcile_poll_seconds: float = Field(default=2.0, gt=0)
+    reconcile_campaign_every_seconds: float = Field(default=300.0, ge=0)
 
     @model_validator(mode="after")
     def _secret_must_be_set_outside_development(self) -> Settings:

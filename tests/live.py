@@ -36,6 +36,8 @@ def live_server(
         "DECODERS_MEDIA_DIR": str(media_dir),
         "DECODERS_COOKIE_SECURE": "false",
         "DECODERS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # Tests that seed cameras directly must not see a background worker re-rate them.
+        "DECODERS_RECONCILE_WORKER": "false",
         **(env or {}),
     }
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]

@@ -1,0 +1,57 @@
+"""Who may read published data, how often: API keys, rate limits and CORS for read-only GETs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.api.deps import SessionDep, SettingsDep, client_address
+from app.errors import Unauthorized
+from app.services import api_keys
+from app.services.rate_limits import hit
+
+API_KEY_HEADER = "X-API-Key"
+WINDOW_S = 60
+Family = Literal["data", "map"]
+
+
+def reader_access(family: Family) -> Callable[..., None]:
+    """A dependency counting the request against its API key, or its address when anonymous.
+
+    `data` (researcher API, OGC) and `map` (density, tiles) have separate anonymous budgets:
+    one public map view fetches dozens of tiles, a researcher's client a few pages.
+    """
+
+    def dependency(request: Request, session: SessionDep, settings: SettingsDep) -> None:
+        secret = request.headers.get(API_KEY_HEADER)
+        if secret is not None:
+            key = api_keys.resolve_key(session, secret=secret.strip())
+            if key is None:
+                raise Unauthorized("The API key is invalid or revoked.", code="invalid_api_key")
+            hit(session, key=f"apikey:{key.id}", limit=key.rate_per_minute, window_s=WINDOW_S)
+            return
+        limit = (
+            settings.anonymous_reads_per_minute
+            if family == "data"
+            else settings.anonymous_map_per_minute
+        )
+        address = client_address(request)
+        hit(session, key=f"anon:{family}:{address}", limit=limit, window_s=WINDOW_S)
+
+    return dependency
+
+
+def install_cors(app: FastAPI, origins: list[str]) -> None:
+    """Let other sites' scripts read published data: GETs only, never with credentials."""
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=[API_KEY_HEADER, "If-None-Match", "Accept"],
+        expose_headers=["ETag", "Retry-After", "Content-Disposition"],
+        allow_credentials=False,
+        max_age=600,
+    )

@@ -1,0 +1,57 @@
+"""Camera density for the public map: hexagons and per-area statistics as GeoJSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.api.access import reader_access
+from app.api.deps import SessionDep
+from app.api.geo import CACHE_PUBLIC, GeoJSONResponse
+from app.schemas.common import error_responses
+from app.schemas.geojson import FeatureCollection
+from app.schemas.publishing import AreaDensityQuery, BBox, HexagonQuery
+from app.services import density, publishing
+
+router = APIRouter(
+    prefix="/campaigns/{slug}/density",
+    tags=["public map"],
+    dependencies=[Depends(reader_access("map"))],
+)
+
+
+def _collection(
+    meta: publishing.Metadata, features: list[dict[str, Any]], **extra: Any
+) -> Response:
+    body = {"type": "FeatureCollection", **meta.members(), **extra, "features": features}
+    return GeoJSONResponse(body, headers={"Cache-Control": CACHE_PUBLIC})
+
+
+@router.get(
+    "/hexagons", response_model=FeatureCollection, responses=error_responses(401, 404, 422, 429)
+)
+def density_hexagons(
+    slug: str, session: SessionDep, query: Annotated[HexagonQuery, Query()]
+) -> Response:
+    """Cameras per hexagon (edge `cell` metres): by attachment, by type, and per km²."""
+    campaign = publishing.published_campaign(session, slug=slug)
+    bbox = BBox.parse(query.bbox) if query.bbox else None
+    features = density.hexagons(
+        session, campaign=campaign, bbox=bbox, cell=query.cell, status=query.status
+    )
+    meta = publishing.metadata(session, campaign=campaign, layer="cameras")
+    return _collection(meta, features, cell_m=query.cell, status=query.status)
+
+
+@router.get(
+    "/areas", response_model=FeatureCollection, responses=error_responses(401, 404, 422, 429)
+)
+def density_areas(
+    slug: str, session: SessionDep, query: Annotated[AreaDensityQuery, Query()]
+) -> Response:
+    """Per area: cameras, per km², per surveyed location, share with a camera, coverage."""
+    campaign = publishing.published_campaign(session, slug=slug)
+    features = density.areas(session, campaign=campaign, kind=query.kind)
+    meta = publishing.metadata(session, campaign=campaign, layer="cameras")
+    return _collection(meta, features, coverage_radius_m=density.REACH_M)

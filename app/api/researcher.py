@@ -1,0 +1,86 @@
+"""Researcher endpoints: cameras, per-task counts and anonymised tags (GeoJSON, CSV, GeoJSONSeq)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from app.api.access import reader_access
+from app.api.deps import SessionDep
+from app.api.geo import GEOJSON, GeoJSONResponse, page_links, streamed
+from app.schemas.common import error_responses
+from app.schemas.geojson import CameraCollection, CountCollection, TagCollection
+from app.schemas.publishing import CamerasQuery, CountsQuery, Filters, PageQuery, TagsQuery
+from app.services import exports, publishing
+
+router = APIRouter(
+    prefix="/campaigns/{slug}",
+    tags=["researcher data"],
+    dependencies=[Depends(reader_access("data"))],
+)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            GEOJSON: {},
+            exports.MEDIA_TYPES["csv"]: {},
+            exports.MEDIA_TYPES["geojsonseq"]: {},
+        }
+    },
+    **error_responses(401, 404, 422, 429),
+}
+
+
+def _respond(
+    request: Request, session: Session, *, slug: str, name: str, query: PageQuery, filters: Filters
+) -> Response:
+    campaign = publishing.published_campaign(session, slug=slug)
+    stream = query.format != "geojson" or query.download
+    whole = stream or query.limit > publishing.WHOLE_ABOVE
+    layer = publishing.layer(session, campaign=campaign, name=name, filters=filters, whole=whole)
+    meta = publishing.metadata(session, campaign=campaign, layer=name)
+    if stream:
+        chunks = exports.stream(session, layer=layer, meta=meta, fmt=query.format)
+        return streamed(chunks, fmt=query.format, filename=f"{slug}-{name}")
+    page = publishing.page(session, layer=layer, limit=query.limit, offset=query.offset)
+    returned = len(page.features)
+    links = page_links(
+        request, limit=query.limit, offset=query.offset, returned=returned, matched=page.matched
+    )
+    body = {
+        "type": "FeatureCollection",
+        **meta.members(),
+        "numberMatched": page.matched,
+        "numberReturned": returned,
+        "links": links,
+        "features": page.features,
+    }
+    return GeoJSONResponse(body)
+
+
+@router.get("/cameras", response_model=CameraCollection, responses=RESPONSES)
+def list_cameras(
+    slug: str, request: Request, session: SessionDep, query: Annotated[CamerasQuery, Query()]
+) -> Response:
+    """Reconciled cameras (confirmed by default) with OSM tags; paged, or streamed whole."""
+    filters = query.filters()
+    return _respond(request, session, slug=slug, name="cameras", query=query, filters=filters)
+
+
+@router.get("/counts", response_model=CountCollection, responses=RESPONSES)
+def list_counts(
+    slug: str, request: Request, session: SessionDep, query: Annotated[CountsQuery, Query()]
+) -> Response:
+    """Per-task medians and agreement at each panorama, with image date and areas."""
+    filters = query.filters()
+    return _respond(request, session, slug=slug, name="counts", query=query, filters=filters)
+
+
+@router.get("/tags", response_model=TagCollection, responses=RESPONSES)
+def list_tags(
+    slug: str, request: Request, session: SessionDep, query: Annotated[TagsQuery, Query()]
+) -> Response:
+    """Every tag, anonymised: decoders appear only by their pseudonymous public id."""
+    filters = query.filters()
+    return _respond(request, session, slug=slug, name="tags", query=query, filters=filters)

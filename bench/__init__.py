@@ -1,0 +1,1 @@
+"""Benchmarks and the evaluation simulator (not part of the installed package)."""
