@@ -131,7 +131,8 @@ def serve(
 
 def main() -> None:
     """Entry point of the `decoders` command."""
-    from app import cli_commands, cli_publishing  # noqa: F401  (registers the resource commands)
+    # Imported for their side effect: each registers its commands.
+    from app import cli_commands, cli_imports, cli_publishing, cli_reconcile  # noqa: F401
 
     try:
         cli()
