@@ -136,7 +136,7 @@ class Ceiling:
         self.engine = engine
         self.raw = engine.raw_connection()
         cursor = self.raw.cursor()
-        cursor.execute("SET jit = off")  # as the app does (app.sql.without_jit)
+        cursor.execute("SET jit = off")  # as the app does (app.db.make_engine)
         cursor.close()
         self.raw.commit()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select, text, update
@@ -13,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Assignment, Campaign, Panorama, Submission, Task, User
+from app.sql import load
 
-_NEXT_TASK = text((Path(__file__).parent.parent / "sql" / "next_task.sql").read_text())
+_NEXT_TASK = load("next_task")
 _LIVE_COUNT = text(
     "SELECT t.valid_submissions + (SELECT count(*) FROM assignments a WHERE a.task_id = t.id "
     "AND a.status = 'live' AND a.expires_at > now()) FROM tasks t WHERE t.id = :task_id"

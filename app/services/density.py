@@ -14,7 +14,7 @@ from app.errors import Invalid
 from app.models import Area, Camera, Campaign, Location
 from app.schemas.publishing import BBox, statuses
 from app.services.publishing import extent
-from app.sql import load, without_jit
+from app.sql import load
 
 # Coverage radius of Amnesty's published analysis (a camera sees about this far).
 REACH_M = 120.0
@@ -92,7 +92,6 @@ def hexagons(
             f"That box holds more than {MAX_CELLS} cells; use a smaller box or larger cells.",
             code="too_many_cells",
         )
-    without_jit(session)
     seen: dict[str, dict[str, Any]] = {}
     for minlon, minlat, maxlon, maxlat in parts:
         params = {
@@ -157,7 +156,6 @@ def areas(
         "statuses": statuses(status),
         "reach_m": REACH_M,
     }
-    without_jit(session)
     rows = session.execute(load("density_areas"), params).mappings()
     return [_area_feature(row) for row in rows]
 

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from app.services.features import csv_plan, csv_record
 from app.services.publishing import Layer, Metadata
-from app.sql import without_jit
 
 BATCH = 2000
 RS = "\x1e"  # RFC 8142 record separator
@@ -50,7 +49,6 @@ def batches(session: Session, *, layer: Layer) -> Iterator[list[dict[str, Any]]]
     """The layer's rows in batches, through a server-side cursor."""
     # Core, not ORM, execution: the rows are plain values and the ORM's loading costs as
     # much as the fetch itself.
-    without_jit(session)
     result = session.connection().execute(layer.statement.execution_options(yield_per=BATCH))
     keys = list(result.keys())
     for part in result.partitions():

@@ -21,7 +21,6 @@ from app.services.layer_queries import (
     count_statement,
     tag_statement,
 )
-from app.sql import without_jit
 
 LAYERS = ("cameras", "counts", "tags")
 # Pages above this many features are fetched like whole dumps (see layer_queries: the
@@ -127,7 +126,6 @@ def metadata(session: Session, *, campaign: Campaign, layer: str) -> Metadata:
 def page(session: Session, *, layer: Layer, limit: int, offset: int) -> Page:
     """One page of the layer and how many features match in all."""
     statement = layer.statement
-    without_jit(session)
     rows = session.connection().execute(statement.limit(limit).offset(offset)).mappings().all()
     if 0 < len(rows) < limit or (offset == 0 and not rows):
         # A short page is the last one: the total is known without counting.

@@ -11,7 +11,7 @@ from app.errors import Invalid, NotFound
 from app.models import Campaign
 from app.schemas.publishing import statuses
 from app.services.density import MERCATOR_MAX_LAT, hexagon_size, reference_latitude
-from app.sql import load, without_jit
+from app.sql import load
 
 LAYERS = ("cameras", "hexagons")
 MAX_ZOOM = 22
@@ -76,7 +76,6 @@ def render(
     else:
         latitude = reference_latitude(session, campaign=campaign)
         params["size"] = hexagon_size(cell_for_zoom(z, latitude), latitude)
-    without_jit(session)
     data = session.scalar(load(f"tile_{layer}"), params)
     return bytes(data) if data else b""
 
