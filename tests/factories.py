@@ -86,3 +86,45 @@ def submission(key: str, *tags: dict[str, Any], **overrides: Any) -> dict[str, A
     }
     body.update(overrides)
     return body
+
+
+def make_submission(
+    session: Session,
+    task: Task,
+    user: User,
+    *tags: dict[str, Any],
+    started_at: Any = None,
+    counts: dict[str, int] | None = None,
+    **overrides: Any,
+) -> Any:
+    """A stored submission with its tags, written directly (not through the decoding path).
+
+    `tags` are tag bodies (see `tag`); counts default to the tags' counts, or pass the
+    published `counts` of an imported submission (keys of app.domain.counts.CATEGORIES).
+    """
+    from datetime import UTC, datetime
+
+    from app.domain.counts import counts_from_tags
+    from app.models import Submission, Tag
+
+    n = next(_seq)
+    per_category = counts or counts_from_tags((t["attachment"], t.get("camera_type")) for t in tags)
+    fields: dict[str, Any] = {
+        "campaign_id": task.campaign_id,
+        "task_id": task.id,
+        "user_id": user.id,
+        "outcome": "cameras" if tags else "no_cameras",
+        "started_at": started_at or datetime(2021, 5, 1, tzinfo=UTC),
+        "idempotency_key": f"factory-{n}",
+        **{f"n_{k}": v for k, v in per_category.items()},
+    }
+    fields.update(overrides)
+    stored = Submission(**fields)
+    session.add(stored)
+    session.flush()
+    session.add_all(
+        Tag(submission_id=stored.id, task_id=task.id, user_id=user.id, ordinal=i, **body)
+        for i, body in enumerate(tags)
+    )
+    session.flush()
+    return stored

@@ -2,7 +2,22 @@
 
 from fastapi import APIRouter
 
-from app.api import assignments, auth, campaigns, config, flags, health, tasks
+from app.api import (
+    api_keys,
+    assignments,
+    auth,
+    campaigns,
+    config,
+    density,
+    flags,
+    health,
+    imports,
+    ogc,
+    reconciliation,
+    researcher,
+    tasks,
+    tiles,
+)
 
 # Mounted under /api/v1.
 API_ROUTERS: list[APIRouter] = [
@@ -13,22 +28,11 @@ API_ROUTERS: list[APIRouter] = [
     assignments.router,
     flags.router,
     tasks.router,
+    imports.router,
+    reconciliation.router,
+    researcher.router,
+    density.router,
+    api_keys.router,
 ]
-# Mounted at the root (OGC API – Features, tiles, browser pages).
-ROOT_ROUTERS: list[APIRouter] = []
-
-# Publishing (issue 5): researcher data, public density and API keys; OGC API and tiles.
-from app.api import api_keys, density, ogc, researcher, tiles  # noqa: E402
-
-API_ROUTERS += [researcher.router, density.router, api_keys.router]
-ROOT_ROUTERS += [ogc.router, tiles.router]
-
-# Imports (issue 3, point 3): coordinator file uploads.
-from app.api import imports  # noqa: E402
-
-API_ROUTERS += [imports.router]
-
-# Reconciliation (issue 4): run it, its status, decoder quality (coordinators).
-from app.api import reconciliation  # noqa: E402
-
-API_ROUTERS += [reconciliation.router]
+# Mounted at the root: OGC API – Features at /ogc and vector tiles at /tiles.
+ROOT_ROUTERS: list[APIRouter] = [ogc.router, tiles.router]

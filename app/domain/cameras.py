@@ -2,16 +2,17 @@
 
 Each cluster of tags (app.domain.clustering) is one candidate camera. Its
 direction is the mean of the clicks, its attachment and type the weighted
-majority of its supporters, and its position lies along the bearing at a
-distance from the base clicks when there are any, else from the pitch and a
-mounting-height prior. Whether it is confirmed is decided by `camera_status`.
+majority of its supporters (a type answer of "unknown" abstains), and its
+position lies along the bearing at a distance from the base clicks when there
+are any, else from the pitch and a mounting-height prior. `camera_status` decides
+whether it is confirmed.
 """
 
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.domain.clustering import TagPoint, cluster_tags
+from app.domain.clustering import TagPoint, cluster_tags, threshold_for
 from app.domain.locating import CLICK_NOISE_DEG, range_from_base, range_from_pitch
 from app.domain.sphere import angular_distance, mean_direction
 from app.domain.triangulation import destination
@@ -107,8 +108,50 @@ def estimate_cameras(
         _estimate(
             [by_id[p.tag_id] for p in cluster], voters=voters, lat=lat, lon=lon, weights=weights
         )
-        for cluster in cluster_tags(points)
+        for cluster in rejoin_duplicates(cluster_tags(points))
     ]
+
+
+def rejoin_duplicates(clusters: list[list[TagPoint]]) -> list[list[TagPoint]]:
+    """Undo splits of one camera caused by a look that clicked it twice.
+
+    Complete linkage may pair look A's first click with B's and A's second with C's;
+    the two clusters then share A and can never merge, and one camera is counted
+    twice. When two clusters sharing a look lie within every member's radius of
+    their joint centre, keep each look's click closest to the centre in one cluster
+    and put the spare clicks in the other.
+    """
+    out = [list(c) for c in clusters]
+    changed = True
+    while changed:  # each rejoin makes the partition strictly more unequal: it ends
+        changed = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                split = _rejoined(out[i], out[j])
+                if split is not None:
+                    out[i], out[j] = split
+                    changed = True
+    kept = [sorted(c, key=lambda t: t.tag_id) for c in out if c]
+    return sorted(kept, key=lambda c: c[0].tag_id)
+
+
+def _rejoined(a: list[TagPoint], b: list[TagPoint]) -> tuple[list[TagPoint], list[TagPoint]] | None:
+    looks_a = {t.decoder_id for t in a}
+    looks_b = {t.decoder_id for t in b}
+    looks = looks_a | looks_b
+    if not looks_a & looks_b or len(looks) <= max(len(looks_a), len(looks_b)):
+        return None
+    both = a + b
+    h, p = mean_direction([(t.heading, t.pitch) for t in both])
+    gaps = {t.tag_id: angular_distance(t.heading, t.pitch, h, p) for t in both}
+    if any(gaps[t.tag_id] > threshold_for(t.zoom) for t in both):
+        return None
+    best: dict[int, TagPoint] = {}
+    for t in sorted(both, key=lambda t: (gaps[t.tag_id], t.tag_id)):
+        best.setdefault(t.decoder_id, t)
+    keep = list(best.values())
+    chosen = {t.tag_id for t in keep}
+    return keep, [t for t in both if t.tag_id not in chosen]
 
 
 def _estimate(
@@ -122,7 +165,13 @@ def _estimate(
     w = [weights.get(m.decoder_id, DEFAULT_WEIGHT) for m in members]
     heading, pitch = mean_direction([(m.heading, m.pitch) for m in members])
     attachment = weighted_majority([m.attachment for m in members], w, unknown=ATTACHMENT_TIE)
-    typed = [(m.camera_type, wi) for m, wi in zip(members, w, strict=True) if m.camera_type]
+    # "unknown" is an abstention, not a vote: one decoder who cannot tell the type must
+    # not cancel one who can. Untyped imported tags (None) abstain too.
+    typed = [
+        (m.camera_type, wi)
+        for m, wi in zip(members, w, strict=True)
+        if m.camera_type and m.camera_type != TYPE_TIE
+    ]
     camera_type = (
         weighted_majority([t for t, _ in typed], [wi for _, wi in typed], unknown=TYPE_TIE)
         if typed

@@ -2,7 +2,8 @@
 
 Two bearing rays from panoramas a street apart almost always cross somewhere,
 so a crossing alone proves nothing. A pair of sightings is a match only when
-(1) they agree on the attachment, (2) the rays cross in front of both at a
+(1) their attachments agree ("other", which is also what a tied
+vote yields, agrees with anything), (2) the rays cross in front of both at a
 range where cameras can be made out, (3) both see the crossing at the same
 height above the ground (range x tan(pitch) from each panorama) within the
 click noise, and (4) the crossing agrees with each sighting's own range
@@ -41,6 +42,7 @@ RANGE_SLACK_M = 2.0
 # A group's rays must also pass near the crossing: residual RMS within
 # three lateral noise sigmas at the longest range, plus this slack.
 RESIDUAL_SLACK_M = 0.5
+WILDCARD_ATTACHMENT = "other"
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,14 @@ def _range_misfit(s: Sighting, rng: float) -> float:
     return abs(rng - s.distance_m) / (3.0 * s.distance_sd_m + RANGE_SLACK_M)
 
 
+def attachments_agree(a: str, b: str) -> bool:
+    """Same attachment, or one is "other" (a catch-all and the result of a tied vote)."""
+    return a == b or WILDCARD_ATTACHMENT in (a, b)
+
+
 def pair_score(a: Sighting, b: Sighting) -> float | None:
     """Return the pair's worst normalised misfit (<= 1 fits), or None if it cannot match."""
-    if a.panorama_id == b.panorama_id or a.attachment != b.attachment:
+    if a.panorama_id == b.panorama_id or not attachments_agree(a.attachment, b.attachment):
         return None
     rays, _, _ = _rays([a, b])
     crossing = ray_crossing(rays[0], rays[1])
@@ -112,6 +119,9 @@ def pair_score(a: Sighting, b: Sighting) -> float | None:
 def fit_group(group: Sequence[Sighting]) -> Triangulation | None:
     """Return the group's crossing if every ray fits it, else None."""
     if len({s.panorama_id for s in group}) != len(group):
+        return None
+    named = {s.attachment for s in group} - {WILDCARD_ATTACHMENT}
+    if len(named) > 1:
         return None
     rays, _, _ = _rays(group)
     result = intersect_rays(rays)

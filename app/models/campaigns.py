@@ -143,7 +143,9 @@ class Task(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     is_tutorial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Known answer: list of {"heading", "pitch", "attachment", "camera_type", ...} or NULL.
-    known_answer: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    # none_as_null: Python None must be SQL NULL, not the JSON value null, so that
+    # "known_answer IS NOT NULL" in the assignment query means "has a known answer".
+    known_answer: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB(none_as_null=True))
     valid_submissions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     external_ref: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

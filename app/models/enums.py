@@ -15,7 +15,8 @@ OUTCOMES = ("cameras", "no_cameras", "problem")
 PROBLEM_KINDS = ("no_image", "image_unusable", "wrong_place", "other")
 ATTACHMENTS = ("street_furniture", "building", "other")
 CAMERA_TYPES = ("dome_ptz", "bullet", "unknown")
-CAMERA_STATUSES = ("confirmed", "candidate", "rejected")
+# merged: a single-panorama sighting folded into a triangulated camera (never published itself).
+CAMERA_STATUSES = ("confirmed", "candidate", "rejected", "merged")
 LOCATION_METHODS = ("triangulated", "base_click", "pitch_prior")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
@@ -16,8 +17,9 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -84,13 +86,27 @@ class Camera(Base):
         CheckConstraint("bearing IS NULL OR (bearing >= 0 AND bearing < 360)", name="bearing"),
         Index("ix_cameras_geom", "geom", postgresql_using="gist"),
         Index("ix_cameras_campaign_status", "campaign_id", "status"),
+        CheckConstraint(
+            "merged_into_id IS NULL OR status = 'merged'", name="merged_into_only_if_merged"
+        ),
+        Index(
+            "ix_cameras_merged_into_id",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     # The task whose panorama saw it first; triangulated cameras list every task via their tags.
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(enum("status", CAMERA_STATUSES))
+    # For status 'merged': the triangulated camera this sighting became part of.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cameras.id", ondelete="SET NULL")
+    )
     confidence: Mapped[float] = mapped_column(Float)
     attachment: Mapped[str] = mapped_column(enum("attachment", ATTACHMENTS))
     camera_type: Mapped[str] = mapped_column(enum("camera_type", CAMERA_TYPES))
@@ -175,6 +191,10 @@ class ReconcileJob(Base):
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(2000))
+    # Not before: a failed job backs off instead of spinning.
+    available_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class ReconcileRun(Base):
@@ -192,3 +212,5 @@ class ReconcileRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     tasks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cameras: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What the run found: statuses, merges, decoders, prevalence, timings.
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -215,3 +215,14 @@ def test_hidden_known_answer_task_appears_one_in_m(client: TestClient, session: 
         )
     assert order[2] == known.id
     assert set(order[:2]) <= {t.id for t in plain}
+
+
+def test_task_without_known_answer_is_sql_null(session: Session) -> None:
+    from sqlalchemy import text
+
+    campaign = make_campaign(session)
+    task = make_task(session, campaign, known_answer=None)
+    stored = session.execute(
+        text("SELECT known_answer IS NULL FROM tasks WHERE id = :id"), {"id": task.id}
+    ).scalar_one()
+    assert stored is True
