@@ -94,6 +94,7 @@ _HTTP_CODES = {
     406: "not_acceptable",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    422: "invalid",
 }
 
 

@@ -1,4 +1,8 @@
-"""Request body size limits, enforced while the body streams in (not after it is buffered)."""
+"""Request guards applied while the request streams in: body size limits and NUL characters.
+
+PostgreSQL text cannot hold NUL (U+0000); refusing it at the door turns what would be a driver
+error deep in a query into a clear 422 on every route at once.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,22 @@ class _TooLarge(HTTPException):
         super().__init__(413, f"The request body is larger than {limit} bytes.")
 
 
+class _HasNul(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(422, "The request contains a NUL character, which is not allowed.")
+
+
+def _nul_in_target(scope: Scope) -> bool:
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope.get("path", "") or b"%00" in query
+
+
+# JSON spells NUL as an escape; a raw byte can come in any body (e.g. an uploaded CSV).
+_NUL_MARKERS = (b"\x00", b"\\u0000")
+
+
 class BodySizeLimit:
-    """Answer 413 in the error envelope when a body exceeds its route's limit."""
+    """Answer 413 when a body exceeds its route's limit and 422 when a request holds NUL."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -33,22 +51,31 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _nul_in_target(scope):
+            await _reject(send, 422, "invalid", _HasNul().detail, None)
+            return
         limit = self._limit(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _reject(send, limit)
+            await _reject_large(send, limit)
             return
         seen = 0
         started = False
+        tail = b""
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, tail
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                body = message.get("body", b"")
+                seen += len(body)
                 if seen > limit:
                     raise _TooLarge(limit)
+                window = tail + body  # a marker may straddle two chunks
+                if any(marker in window for marker in _NUL_MARKERS):
+                    raise _HasNul()
+                tail = window[-5:]
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -61,21 +88,23 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _reject(send, limit)
+                await _reject_large(send, limit)
+        except _HasNul as exc:
+            if not started:
+                await _reject(send, 422, "invalid", exc.detail, None)
 
 
-async def _reject(send: Send, limit: int) -> None:
-    body = json.dumps(
-        error_body(
-            "payload_too_large",
-            f"The request body is larger than {limit} bytes.",
-            {"limit": limit},
-        )
-    ).encode()
+async def _reject_large(send: Send, limit: int) -> None:
+    message = f"The request body is larger than {limit} bytes."
+    await _reject(send, 413, "payload_too_large", message, {"limit": limit})
+
+
+async def _reject(send: Send, status: int, code: str, message: str, details: object) -> None:
+    body = json.dumps(error_body(code, message, details)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -81,11 +81,14 @@ def app(settings: Settings, session: Session) -> FastAPI:
     application = create_app(settings)
 
     def _session() -> Iterator[Session]:
+        # Each request is a savepoint: an error undoes that request only, as a real request's
+        # rollback would, and the test's own data stays; the outer transaction rolls back last.
+        request = session.begin_nested()
         try:
             yield session
-            session.commit()  # releases the savepoint only; the outer transaction rolls back
+            request.commit()
         except BaseException:
-            session.rollback()
+            request.rollback()
             raise
 
     application.dependency_overrides[get_session] = _session

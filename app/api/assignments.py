@@ -18,7 +18,7 @@ from app.schemas.decoding import (
 from app.services import assignment as service
 from app.services import submissions
 from app.services.assignment import Lease
-from app.services.campaigns import get_campaign
+from app.services.campaigns import visible_campaign
 
 router = APIRouter(tags=["decoding"])
 
@@ -64,7 +64,7 @@ def lease_next_task(
     slug: str, user: CurrentUser, session: SessionDep, response: Response
 ) -> AssignmentRead | Response:
     """Your live lease, or a new lease on the next task (204 when nothing is left)."""
-    campaign = get_campaign(session, slug=slug)
+    campaign = visible_campaign(session, slug=slug, user=user)
     lease = service.next_task_for(session, campaign=campaign, user=user)
     if lease is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)

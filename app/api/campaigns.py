@@ -37,9 +37,9 @@ def create_campaign(
 
 
 @router.get("/{slug}", response_model=CampaignRead, responses=error_responses(404))
-def get_campaign(slug: str, session: SessionDep) -> CampaignRead:
-    """One campaign and its settings."""
-    return CampaignRead.model_validate(service.get_campaign(session, slug=slug))
+def get_campaign(slug: str, session: SessionDep, user: OptionalUser) -> CampaignRead:
+    """One campaign and its settings (drafts only for coordinators)."""
+    return CampaignRead.model_validate(service.visible_campaign(session, slug=slug, user=user))
 
 
 @router.patch("/{slug}", response_model=CampaignRead, responses=error_responses(401, 403, 404, 422))
@@ -67,6 +67,7 @@ for _action in ("open", "pause", "close"):
 
 
 @router.get("/{slug}/progress", response_model=ProgressRead, responses=error_responses(404))
-def progress(slug: str, session: SessionDep) -> ProgressRead:
+def progress(slug: str, session: SessionDep, user: OptionalUser) -> ProgressRead:
     """Tasks total, complete and in progress, per area and per day."""
-    return campaign_progress(session, campaign=service.get_campaign(session, slug=slug))
+    campaign = service.visible_campaign(session, slug=slug, user=user)
+    return campaign_progress(session, campaign=campaign)

@@ -25,9 +25,9 @@ def add_flag(task_id: int, payload: FlagCreate, user: CurrentUser, session: Sess
 
 
 @router.get("/tasks/{task_id}/flags", response_model=FlagList, responses=error_responses(401, 404))
-def list_flags(task_id: int, _: CurrentUser, session: SessionDep) -> FlagList:
+def list_flags(task_id: int, user: CurrentUser, session: SessionDep) -> FlagList:
     """The thread of a task (authors by pseudonym)."""
-    return FlagList(flags=list(service.task_flags(session, task_id=task_id)))
+    return FlagList(flags=list(service.task_flags(session, task_id=task_id, user=user)))
 
 
 @router.get(

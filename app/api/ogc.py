@@ -12,7 +12,7 @@ from app.api.access import reader_access
 from app.api.deps import SessionDep
 from app.api.geo import GEOJSON, GeoJSONResponse, link
 from app.schemas.common import error_responses
-from app.schemas.publishing import MAX_LIMIT, Filters
+from app.schemas.publishing import MAX_LIMIT, MAX_OFFSET, Filters
 from app.services import ogc
 from app.services.ogc import BadParameter, NotAcceptable
 from app.services.ogc_openapi import OGC_DEFAULT_LIMIT, OPENAPI_MEDIA_TYPE, document
@@ -121,6 +121,8 @@ def _int(request: Request, name: str, default: int, minimum: int) -> int:
         raise BadParameter(f"{name} must be an integer.") from None
     if value < minimum:
         raise BadParameter(f"{name} must be at least {minimum}.")
+    if value > MAX_OFFSET:
+        raise BadParameter(f"{name} must be at most {MAX_OFFSET}.")
     return value
 
 

@@ -24,7 +24,7 @@ def list_tasks(
     session: SessionDep,
     status: Literal["open", "complete", "review", "excluded"] = "review",
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> TaskList:
     """Tasks in one status (default: waiting for review after problem reports)."""
     campaign = get_campaign(session, slug=slug)

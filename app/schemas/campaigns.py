@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,7 +46,6 @@ class CampaignUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    status: Literal["draft", "open", "paused", "closed"] | None = None
     votes_per_task: int | None = Field(default=None, ge=1, le=15)
     lease_minutes: int | None = Field(default=None, ge=1, le=1440)
     tutorial_tasks: int | None = Field(default=None, ge=0, le=20)

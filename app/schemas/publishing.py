@@ -25,6 +25,9 @@ assert set(get_args(Attachment)) == set(ATTACHMENTS)
 assert set(get_args(CameraType)) == set(CAMERA_TYPES)
 assert set(get_args(LocationMethod)) == set(LOCATION_METHODS)
 
+# Far beyond any campaign, far below bigint: an offset past it is a mistake, not a page.
+MAX_OFFSET = 1_000_000_000
+
 
 @dataclass(frozen=True)
 class BBox:
@@ -107,7 +110,7 @@ class PageQuery(BaseModel):
         examples=["-74,40.7,-73.9,40.8"],
     )
     limit: int = Field(default=100, ge=1, le=MAX_LIMIT, description="Features per page.")
-    offset: int = Field(default=0, ge=0, description="Features to skip.")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Features to skip.")
     format: Format = Field(
         default="geojson",
         description="csv and geojsonseq stream the complete result, ignoring limit and offset.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -115,7 +116,7 @@ def _pick(
 
 
 def _choose_task(
-    session: Session, *, campaign: Campaign, user_id: int, done: int, tutorial_done: int
+    session: Session, *, campaign: Campaign, user_id: int, tutorial_done: int
 ) -> int | None:
     """The next task id: tutorial first, one in M a known-answer task, else the best task."""
     if tutorial_done < campaign.tutorial_tasks:
@@ -123,7 +124,9 @@ def _choose_task(
         if task_id is not None:
             return task_id
     every = campaign.known_answer_every
-    if every and (done + 1) % every == 0:
+    # Drawn at random with probability 1/M rather than every M-th task: a fixed schedule would
+    # let a client predict the checks from its own task count and answer those carefully.
+    if every and secrets.randbelow(every) == 0:
         task_id = _pick(
             session, campaign=campaign, user_id=user_id, tutorial=False, known_only=True
         )
@@ -163,10 +166,8 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
     ).one_or_none()
     if live is not None:
         return _lease(session, live, created=False, campaign=campaign)
-    done, tutorial_done = _done_counts(session, campaign_id=campaign.id, user_id=user.id)
-    task_id = _choose_task(
-        session, campaign=campaign, user_id=user.id, done=done, tutorial_done=tutorial_done
-    )
+    _, tutorial_done = _done_counts(session, campaign_id=campaign.id, user_id=user.id)
+    task_id = _choose_task(session, campaign=campaign, user_id=user.id, tutorial_done=tutorial_done)
     if task_id is None:
         return None
     task = session.get_one(Task, task_id)

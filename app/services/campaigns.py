@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.models import Campaign
+from app.models import Campaign, User
 from app.schemas.campaigns import CampaignCreate, CampaignUpdate
+from app.services.auth import has_role
 
 
 def list_campaigns(session: Session, *, include_drafts: bool = False) -> Sequence[Campaign]:
@@ -32,6 +33,14 @@ def get_campaign(session: Session, *, slug: str, for_update: bool = False) -> Ca
     return campaign
 
 
+def visible_campaign(session: Session, *, slug: str, user: User | None) -> Campaign:
+    """The campaign as its caller may see it: drafts exist only for coordinators."""
+    campaign = get_campaign(session, slug=slug)
+    if campaign.status == "draft" and not (user is not None and has_role(user, "coordinator")):
+        raise NotFound(f"No campaign '{slug}'.", code="campaign_not_found")
+    return campaign
+
+
 def create_campaign(session: Session, *, payload: CampaignCreate) -> Campaign:
     """Create a campaign (draft) or Conflict when the slug is taken."""
     if session.scalar(select(Campaign.id).where(Campaign.slug == payload.slug)) is not None:
@@ -42,13 +51,38 @@ def create_campaign(session: Session, *, payload: CampaignCreate) -> Campaign:
     return campaign
 
 
+_RECOMPLETE = text(
+    """
+    WITH done AS (
+        UPDATE tasks SET status = 'complete', completed_at = now()
+        WHERE campaign_id = :c AND status = 'open' AND NOT is_tutorial
+          AND valid_submissions >= :votes
+        RETURNING id
+    )
+    INSERT INTO reconcile_jobs (task_id, campaign_id) SELECT id, :c FROM done
+    ON CONFLICT (task_id) DO NOTHING
+    """
+)
+_REOPEN = text(
+    "UPDATE tasks SET status = 'open', completed_at = NULL "
+    "WHERE campaign_id = :c AND status = 'complete' AND valid_submissions < :votes"
+)
+
+
 def update_campaign(session: Session, *, slug: str, payload: CampaignUpdate) -> Campaign:
-    """Change settings or status (open, pause, close) of a campaign."""
+    """Change a campaign's settings (status changes go through change_status)."""
     campaign = get_campaign(session, slug=slug, for_update=True)
+    old_votes = campaign.votes_per_task
     for field, value in payload.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(campaign, field, value)
     session.flush()
+    if campaign.votes_per_task != old_votes:
+        # Completion depends on the vote count: tasks that now have enough complete (and are
+        # reconciled); tasks that no longer do go back to the pool.
+        params = {"c": campaign.id, "votes": campaign.votes_per_task}
+        session.execute(_RECOMPLETE, params)
+        session.execute(_REOPEN, params)
     return campaign
 
 

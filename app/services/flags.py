@@ -10,20 +10,22 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound
 from app.models import Campaign, Flag, Task, User
 from app.schemas.decoding import FlagRead
+from app.services.auth import has_role
 
 MAX_LISTED = 200
 
 
-def _task(session: Session, task_id: int) -> Task:
+def _task(session: Session, task_id: int, user: User) -> Task:
     task = session.get(Task, task_id)
-    if task is None:
+    draft = task is not None and session.get_one(Campaign, task.campaign_id).status == "draft"
+    if task is None or (draft and not has_role(user, "coordinator")):
         raise NotFound(f"No task {task_id}.", code="task_not_found")
     return task
 
 
 def add_flag(session: Session, *, task_id: int, user: User, body: str) -> FlagRead:
     """Post a message to the task's thread."""
-    _task(session, task_id)
+    _task(session, task_id, user)
     flag = Flag(task_id=task_id, user_id=user.id, body=body.strip() or body)
     session.add(flag)
     session.flush()
@@ -44,9 +46,9 @@ def _rows(session: Session, query: object) -> list[FlagRead]:
     ]
 
 
-def task_flags(session: Session, *, task_id: int) -> Sequence[FlagRead]:
+def task_flags(session: Session, *, task_id: int, user: User) -> Sequence[FlagRead]:
     """The thread of a task, oldest first; authors by pseudonym only."""
-    _task(session, task_id)
+    _task(session, task_id, user)
     query = (
         select(Flag, User.public_id)
         .join(User, User.id == Flag.user_id)

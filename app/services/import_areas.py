@@ -51,7 +51,7 @@ def load_geojson(data: bytes | str) -> dict[str, Any]:
     """Parse a GeoJSON document, accepting WGS 84 only."""
     try:
         doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise Invalid(f"Not valid JSON: {exc}", code="import_failed") from exc
     if not isinstance(doc, dict) or doc.get("type") not in {"FeatureCollection", "Feature"}:
         raise Invalid("Expected a GeoJSON FeatureCollection.", code="import_failed")

@@ -29,7 +29,8 @@ def in_area(session: Session, campaign: Campaign, geom: Any, area: str | None) -
     """`geom` lies in the campaign's area named or numbered `area`, or NotFound."""
     if area is None:
         return None
-    match = Area.id == int(area) if area.isdigit() else Area.name == area
+    numeric = area.isascii() and area.isdigit() and int(area) < 2**63
+    match = Area.id == int(area) if numeric else Area.name == area
     ids = session.scalars(select(Area.id).where(Area.campaign_id == campaign.id, match)).all()
     if not ids:
         raise NotFound(f"No area '{area}' in this campaign.", code="area_not_found")
@@ -165,6 +166,10 @@ def tag_statement(session: Session, *, campaign: Campaign, filters: Filters) -> 
         .join(User, User.id == Tag.user_id)
         .join(Task, Task.id == Tag.task_id)
         .join(Panorama, Panorama.id == Task.panorama_id)
-        .where(Submission.campaign_id == campaign.id, Task.is_tutorial == false())
+        .where(
+            Submission.campaign_id == campaign.id,
+            Task.is_tutorial == false(),
+            Task.status != "excluded",
+        )
     )
     return _where(base, in_bbox(Panorama.geom, filters.bbox)).order_by(Tag.id)

@@ -183,7 +183,7 @@ def items(
 def item(session: Session, *, found: Collection, feature_id: str) -> dict[str, Any]:
     """One feature of the collection, or NotFound."""
     feature = None
-    if feature_id.isdigit() and int(feature_id) < 2**63:
+    if feature_id.isascii() and feature_id.isdigit() and int(feature_id) < 2**63:
         fid = int(feature_id)
         if found.kind == "areas":
             hits = density.areas(session, campaign=found.campaign, area_id=fid, tolerance=0.0)

@@ -36,7 +36,9 @@ def request_hash(payload: SubmissionCreate) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def _replay(session: Session, *, user: User, payload: SubmissionCreate) -> Stored | None:
+def _replay(
+    session: Session, *, user: User, assignment_id: int, payload: SubmissionCreate
+) -> Stored | None:
     """The original result of a retried request, or None for a new key."""
     existing = session.scalars(
         select(Submission).where(
@@ -45,7 +47,8 @@ def _replay(session: Session, *, user: User, payload: SubmissionCreate) -> Store
     ).one_or_none()
     if existing is None:
         return None
-    if existing.request_hash != request_hash(payload):
+    # The same body sent for another lease is a new answer that reused a key, not a retry.
+    if existing.request_hash != request_hash(payload) or existing.assignment_id != assignment_id:
         raise Conflict(
             "This idempotency key was used with a different request.", code="idempotency_conflict"
         )
@@ -73,7 +76,9 @@ def _count_vote(session: Session, *, task: Task, campaign: Campaign) -> None:
     if row is None and not task.is_tutorial:
         raise Conflict("This task already has all its votes.", code="task_full")
     session.refresh(task)
-    if not task.is_tutorial and task.valid_submissions >= campaign.votes_per_task:
+    # Only an open task completes: one in review waits for its coordinator.
+    complete = task.valid_submissions >= campaign.votes_per_task
+    if task.status == "open" and not task.is_tutorial and complete:
         task.status = "complete"
         task.completed_at = datetime.now(UTC)
         session.execute(
@@ -135,13 +140,15 @@ def submit(
     """Store a submission once; a retry with the same key returns the original."""
     assignment = get_assignment(session, assignment_id=assignment_id, user=user)
     # The assignment row lock is held now, so a concurrent retry has committed: replay it.
-    replay = _replay(session, user=user, payload=payload)
+    replay = _replay(session, user=user, assignment_id=assignment_id, payload=payload)
     if replay is not None:
         return replay
     check_live(assignment)
     task = session.scalars(
         select(Task).where(Task.id == assignment.task_id).with_for_update()
     ).one()
+    if task.status == "excluded":
+        raise Conflict("A coordinator took this task out of the campaign.", code="task_excluded")
     campaign = session.get_one(Campaign, task.campaign_id)
     try:
         with session.begin_nested():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.models import Campaign, Panorama, Submission, Task
+from app.models import Assignment, Campaign, Panorama, Submission, Task
 from app.schemas.tasks import TaskFix, TaskSummary
 
 
@@ -60,6 +60,8 @@ def reopen(session: Session, *, task_id: int, fix: TaskFix) -> TaskSummary:
     task = _locked_task(session, task_id)
     if task.status == "complete":
         raise Conflict("A complete task cannot be reopened.", code="task_complete")
+    if task.status == "excluded":
+        raise Conflict("An excluded task stays out of the campaign.", code="task_excluded")
     panorama = session.get_one(Panorama, task.panorama_id)
     for field, value in fix.model_dump(exclude_unset=True).items():
         setattr(panorama, {"pano_id": "provider_id"}.get(field, field), value)
@@ -75,6 +77,11 @@ def exclude(session: Session, *, task_id: int) -> TaskSummary:
     """Take a task out of the campaign for good."""
     task = _locked_task(session, task_id)
     task.status = "excluded"
+    session.execute(
+        update(Assignment)
+        .where(Assignment.task_id == task.id, Assignment.status == "live")
+        .values(status="expired", finished_at=func.now())
+    )
     session.flush()
     panorama = session.get_one(Panorama, task.panorama_id)
     return _summary(task, panorama, 0)

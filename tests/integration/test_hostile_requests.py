@@ -254,3 +254,49 @@ def test_hostile_request_is_refused_and_changes_nothing(
 
 def test_the_table_has_at_least_25_cases() -> None:
     assert len(CASES) >= 25
+
+
+def test_idempotency_key_reused_on_another_lease_is_a_conflict(
+    client: TestClient, session: Session
+) -> None:
+    campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
+    make_task(session, campaign)
+    make_task(session, campaign)
+    headers = bearer(session, make_user(session))
+    path = f"/api/v1/campaigns/{campaign.slug}/assignments"
+    first = client.post(path, headers=headers).json()
+    body = submission("reused-key-01")
+    assert (
+        client.post(
+            f"/api/v1/assignments/{first['id']}/submission", json=body, headers=headers
+        ).status_code
+        == 201
+    )
+    second = client.post(path, headers=headers).json()
+    response = client.post(
+        f"/api/v1/assignments/{second['id']}/submission", json=body, headers=headers
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_conflict"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/v1/campaigns/a%00b", None),
+        ("get", "/api/v1/campaigns/x/cameras?area=a%00b", None),
+        ("get", "/tiles/a%00b/cameras/0/0/0.mvt", None),
+        (
+            "post",
+            "/api/v1/auth/register",
+            b'{"email":"n@x.org","password":"12345678","display_name":"a\\u0000b"}',
+        ),
+    ],
+)
+def test_nul_characters_are_a_422_not_a_500(
+    client: TestClient, method: str, path: str, body: bytes | None
+) -> None:
+    headers = {"content-type": "application/json"}
+    response = client.request(method, path, content=body, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid"

@@ -210,3 +210,60 @@ def test_excluded_task_is_never_offered(client: TestClient, session: Session) ->
         == 204
     )
     assert client.post(f"/api/v1/tasks/{task.id}/exclude", headers=decoder).status_code == 403
+
+
+def test_excluded_task_refuses_a_late_vote_and_stays_out(
+    client: TestClient, session: Session
+) -> None:
+    campaign = make_campaign(session, votes_per_task=1, tutorial_tasks=0)
+    task = make_task(session, campaign)
+    headers = bearer(session, make_user(session))
+    body = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=headers).json()
+    coordinator = bearer(session, make_user(session, role="coordinator"))
+    client.post(f"/api/v1/tasks/{task.id}/exclude", headers=coordinator)
+    late = client.post(
+        f"/api/v1/assignments/{body['id']}/submission",
+        json=submission("late-vote-01"),
+        headers=headers,
+    )
+    assert late.status_code == 409
+    session.refresh(task)
+    assert (task.status, task.valid_submissions) == ("excluded", 0)
+    reopen = client.post(f"/api/v1/tasks/{task.id}/reopen", json={}, headers=coordinator)
+    assert reopen.json()["error"]["code"] == "task_excluded"
+
+
+def test_draft_campaign_is_hidden_from_the_public(client: TestClient, session: Session) -> None:
+    campaign = make_campaign(session, status="draft")
+    task = make_task(session, campaign)
+    decoder = bearer(session, make_user(session))
+    for path in (
+        f"/api/v1/campaigns/{campaign.slug}",
+        f"/api/v1/campaigns/{campaign.slug}/progress",
+    ):
+        assert client.get(path).status_code == 404
+    assert (
+        client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=decoder).status_code
+        == 404
+    )
+    assert client.get(f"/api/v1/tasks/{task.id}/flags", headers=decoder).status_code == 404
+    coordinator = bearer(session, make_user(session, role="coordinator"))
+    assert client.get(f"/api/v1/campaigns/{campaign.slug}", headers=coordinator).status_code == 200
+
+
+def test_lowering_votes_completes_tasks_that_now_have_enough(
+    client: TestClient, session: Session
+) -> None:
+    campaign = make_campaign(session, votes_per_task=3)
+    task = make_task(session, campaign, valid_submissions=1)
+    coordinator = bearer(session, make_user(session, role="coordinator"))
+    patched = client.patch(
+        f"/api/v1/campaigns/{campaign.slug}", json={"votes_per_task": 1}, headers=coordinator
+    )
+    assert patched.status_code == 200
+    session.refresh(task)
+    assert task.status == "complete"
+    refused = client.patch(
+        f"/api/v1/campaigns/{campaign.slug}", json={"status": "open"}, headers=coordinator
+    )
+    assert refused.status_code == 422
