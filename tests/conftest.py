@@ -11,11 +11,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from app import migrate
 from app.api.deps import get_session
 from app.main import create_app
-from app.settings import Settings
+from app.settings import Settings, get_settings
 from tests import db as testdb
 from tests.live import live_server
 
@@ -128,3 +129,12 @@ def live_url(live_database_url: str, live_media_dir: Path) -> Iterator[str]:
     }
     with live_server(live_database_url, media_dir=live_media_dir, env=generous) as base:
         yield base
+
+
+@pytest.fixture
+def cli_runner(live_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """A CLI runner whose commands use the live (committed) test database."""
+    monkeypatch.setenv("DATABASE_URL", live_database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.domain.counts import CATEGORIES
 from app.models.enums import (
     ATTACHMENTS,
     CAMERA_STATUSES,
@@ -31,15 +32,8 @@ from app.models.enums import (
     enum,
 )
 
-COUNT_CATEGORIES = (
-    "all",
-    "street_furniture",
-    "building",
-    "other",
-    "dome_ptz",
-    "bullet",
-    "unknown_type",
-)
+# The categories of DESIGN §5.1; the domain defines them, the table has a column pair for each.
+COUNT_CATEGORIES = CATEGORIES
 
 
 class TaskCount(Base):

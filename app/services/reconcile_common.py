@@ -20,6 +20,25 @@ METHOD_VERSION = "2026.11-1"
 
 # Advisory lock namespaces (first key; the campaign id is the second). 7301 is taken by
 # assignment (one decoder's lease requests).
+# Column order of the COPY into `cameras` (both the per-task and the cross-panorama writers).
+CAMERA_COLUMNS = (
+    "id",
+    "campaign_id",
+    "task_id",
+    "status",
+    "confidence",
+    "attachment",
+    "camera_type",
+    "bearing",
+    "pitch",
+    "geom",
+    "location_method",
+    "uncertainty_m",
+    "support",
+    "voters",
+    "n_panoramas",
+    "method_version",
+)
 RUN_LOCK = 7302  # exclusive: one campaign-wide reconciliation at a time
 JOB_LOCK = 7303  # shared by queue jobs, exclusive for a campaign-wide run
 

@@ -28,7 +28,7 @@ from app.domain.matching import (
 )
 from app.domain.triangulation import to_local
 from app.domain.voting import weighted_majority
-from app.services.reconcile_common import METHOD_VERSION, copy_rows, next_ids
+from app.services.reconcile_common import CAMERA_COLUMNS, METHOD_VERSION, copy_rows, next_ids
 from app.services.reconcile_known import known_truth
 
 _SIGHTINGS = """
@@ -52,24 +52,6 @@ SELECT a.id, b.id
 FROM s a JOIN panoramas b ON ST_DWithin(a.geom, b.geom, :degrees) AND b.id > a.id
 WHERE b.campaign_id = :c
 """
-_CAMERA_COLUMNS = (
-    "id",
-    "campaign_id",
-    "task_id",
-    "status",
-    "confidence",
-    "attachment",
-    "camera_type",
-    "bearing",
-    "pitch",
-    "geom",
-    "location_method",
-    "uncertainty_m",
-    "support",
-    "voters",
-    "n_panoramas",
-    "method_version",
-)
 
 
 @dataclass(frozen=True)
@@ -206,7 +188,7 @@ def _write(
             ]
         )
         members.extend((p.camera_id, camera_id) for p in parts)
-    copy_rows(session, "cameras", _CAMERA_COLUMNS, cameras)
+    copy_rows(session, "cameras", CAMERA_COLUMNS, cameras)
     if not members:
         return
     params = {"ids": [m[0] for m in members], "parents": [m[1] for m in members]}

@@ -22,6 +22,7 @@ from app.domain.counts import CATEGORIES, SubmissionCounts, TaskCounts, task_cou
 from app.domain.known_answers import KnownCamera
 from app.domain.reliability import Candidate, DecoderRates, posterior_from_rates
 from app.services.reconcile_common import (
+    CAMERA_COLUMNS,
     METHOD_VERSION,
     Progress,
     copy_rows,
@@ -55,24 +56,6 @@ FROM tasks t JOIN panoramas p ON p.id = t.panorama_id
 WHERE t.campaign_id = :campaign_id AND NOT t.is_tutorial {task_filter}
 ORDER BY t.id
 """
-_CAMERA_COLUMNS = (
-    "id",
-    "campaign_id",
-    "task_id",
-    "status",
-    "confidence",
-    "attachment",
-    "camera_type",
-    "bearing",
-    "pitch",
-    "geom",
-    "location_method",
-    "uncertainty_m",
-    "support",
-    "voters",
-    "n_panoramas",
-    "method_version",
-)
 _COUNT_COLUMNS = (
     "task_id",
     "campaign_id",
@@ -241,7 +224,7 @@ def write(session: Session, *, campaign_id: int, results: Sequence[TaskResult]) 
     copy_rows(
         session,
         "cameras",
-        _CAMERA_COLUMNS,
+        CAMERA_COLUMNS,
         (_camera_row(cid, campaign_id, tid, c) for cid, (tid, c) in zip(ids, cameras, strict=True)),
     )
     copy_rows(

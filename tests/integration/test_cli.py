@@ -1,19 +1,13 @@
-from collections.abc import Iterator
-
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
 from app.cli_commands import campaign_cli  # noqa: F401  (registers the commands)
-from app.settings import get_settings
 
 
 @pytest.fixture
-def runner(live_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("DATABASE_URL", live_database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def runner(cli_runner: CliRunner) -> CliRunner:
+    return cli_runner
 
 
 def test_db_url_prints_database_url(runner: CliRunner, live_database_url: str) -> None:

@@ -14,16 +14,12 @@ from app.cli import cli
 from app.cli_commands import campaign_cli  # noqa: F401  (registers the commands)
 from app.cli_imports import import_cli  # noqa: F401
 from app.errors import Invalid
-from app.settings import get_settings
 from tests.amnesty_data import write_amnesty_files
 
 
 @pytest.fixture
-def runner(live_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("DATABASE_URL", live_database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def runner(cli_runner: CliRunner) -> CliRunner:
+    return cli_runner
 
 
 @pytest.fixture

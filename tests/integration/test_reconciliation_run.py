@@ -22,7 +22,7 @@ from app.db import make_sessionmaker
 from app.main import create_app
 from app.models import Campaign, Task
 from app.services.reconcile_queue import drain
-from app.settings import Settings, get_settings
+from app.settings import Settings
 from tests.factories import bearer, make_campaign, make_submission, make_task, make_user, tag
 
 T0 = datetime(2021, 5, 1, 12, 0, tzinfo=UTC)
@@ -78,11 +78,8 @@ def count(engine: Engine, sql: str, **params: object) -> int:
 
 
 @pytest.fixture
-def runner(live_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("DATABASE_URL", live_database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def runner(cli_runner: CliRunner) -> CliRunner:
+    return cli_runner
 
 
 def test_cli_reconciles_a_campaign_with_a_progress_bar(
