@@ -5,8 +5,8 @@
 Creates its own database `decoders_bench_assignment` on the local cluster (or the server of
 DATABASE_URL), seeds a campaign of --tasks tasks (votes 3), starts uvicorn with one worker per
 core, and for each client count runs closed-loop decoders (lease, then submit 0-3 tags) for
---seconds. The ceiling runs the same transactions (advisory lock, expiry, candidate query with
-FOR UPDATE SKIP LOCKED, lease insert; then lease lock, submission and tag inserts, conditional
+--seconds. The ceiling runs the same transactions (advisory lock, expiry, previous position,
+candidate query with FOR UPDATE SKIP LOCKED, lease insert; then lease lock, submission and tag inserts, conditional
 vote update) straight through psycopg2 from as many threads. Prints a table.
 """
 
@@ -123,6 +123,13 @@ def sql_worker(dsn: str, campaign_id: int, user_id: int, stop: float, lat: list[
             (campaign_id,),
         )
         cur.execute(
+            "SELECT ST_X(p.geom), ST_Y(p.geom) FROM assignments a JOIN tasks t ON t.id = a.task_id "
+            "JOIN panoramas p ON p.id = t.panorama_id WHERE a.user_id = %s "
+            "ORDER BY a.created_at DESC, a.id DESC LIMIT 1",
+            (user_id,),
+        )
+        prev = cur.fetchone() or (None, None)
+        cur.execute(
             query,
             {
                 "campaign_id": campaign_id,
@@ -131,8 +138,8 @@ def sql_worker(dsn: str, campaign_id: int, user_id: int, stop: float, lat: list[
                 "known_only": False,
                 "votes": 3,
                 "exclude": [],
-                "prev_lon": None,
-                "prev_lat": None,
+                "prev_lon": prev[0],
+                "prev_lat": prev[1],
                 "limit": 8,
             },
         )
