@@ -6,8 +6,8 @@ Creates its own database `decoders_bench_assignment` on the local cluster (or th
 DATABASE_URL), seeds a campaign of --tasks tasks (votes 3), starts uvicorn with one worker per
 core, and for each client count runs closed-loop decoders (lease, then submit 0-3 tags) for
 --seconds. The ceiling runs the same transactions (advisory lock, expiry, previous position,
-candidate query with FOR UPDATE SKIP LOCKED, lease insert; then lease lock, submission and tag inserts, conditional
-vote update) straight through psycopg2 from as many threads. Prints a table.
+candidate query with FOR UPDATE SKIP LOCKED, lease insert; then lease lock, submission and tag
+inserts, conditional vote update) straight through psycopg2 from as many threads. Prints a table.
 """
 
 from __future__ import annotations
