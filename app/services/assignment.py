@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Assignment, Campaign, Panorama, Submission, Task, User
+from app.settings import get_settings
 from app.sql import load
 
 _NEXT_TASK = load("next_task")
@@ -115,18 +117,31 @@ def _pick(
     return None
 
 
+def _known_answer_turn(*, campaign: Campaign, user_id: int, done: int) -> bool:
+    """Whether this lease is a hidden known-answer check, with probability 1/M.
+
+    A keyed hash of (campaign, decoder, tasks done) rather than every M-th task: a fixed schedule
+    would let a client predict the checks from its own count and answer those carefully, and a
+    keyed hash, unlike a random draw, makes simulations and tests reproducible.
+    """
+    every = campaign.known_answer_every
+    if not every:
+        return False
+    key = get_settings().secret_key.get_secret_value().encode()
+    message = f"{campaign.id}:{user_id}:{done}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") % every == 0
+
+
 def _choose_task(
-    session: Session, *, campaign: Campaign, user_id: int, tutorial_done: int
+    session: Session, *, campaign: Campaign, user_id: int, done: int, tutorial_done: int
 ) -> int | None:
     """The next task id: tutorial first, one in M a known-answer task, else the best task."""
     if tutorial_done < campaign.tutorial_tasks:
         task_id = _pick(session, campaign=campaign, user_id=user_id, tutorial=True, known_only=True)
         if task_id is not None:
             return task_id
-    every = campaign.known_answer_every
-    # Drawn at random with probability 1/M rather than every M-th task: a fixed schedule would
-    # let a client predict the checks from its own task count and answer those carefully.
-    if every and secrets.randbelow(every) == 0:
+    if _known_answer_turn(campaign=campaign, user_id=user_id, done=done):
         task_id = _pick(
             session, campaign=campaign, user_id=user_id, tutorial=False, known_only=True
         )
@@ -166,8 +181,10 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
     ).one_or_none()
     if live is not None:
         return _lease(session, live, created=False, campaign=campaign)
-    _, tutorial_done = _done_counts(session, campaign_id=campaign.id, user_id=user.id)
-    task_id = _choose_task(session, campaign=campaign, user_id=user.id, tutorial_done=tutorial_done)
+    done, tutorial_done = _done_counts(session, campaign_id=campaign.id, user_id=user.id)
+    task_id = _choose_task(
+        session, campaign=campaign, user_id=user.id, done=done, tutorial_done=tutorial_done
+    )
     if task_id is None:
         return None
     task = session.get_one(Task, task_id)

@@ -6,6 +6,11 @@ run; scored against the truth (bench/simulate.py, bench/sim_score.py). The figur
 seed 1 were: precision 0.98, recall 0.82 (0.96 any status), attachment 0.96, type 0.76,
 base-click error median 1.0 m / p90 3.4 m, triangulated 0.8 m, both spammers rated
 lowest. The thresholds leave room for noise from harmless changes, not for regressions.
+
+Which decoder gets which task also depends on the hidden known-answer draw (a keyed hash of
+campaign, decoder and task count, so it moves with database ids). Over nine such draws of this
+seed: duplicates 1-4, base-click p90 2.7-6.2 m, recall 0.78-0.87, triangulated n 8-16; the
+bounds below sit just outside that spread.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ def test_confirmed_cameras_are_precise_and_find_most_true_cameras(result: SimRes
     assert m["precision"] >= 0.95
     assert m["recall"] >= 0.75
     assert m["recall_any_status"] >= 0.9
-    assert m["duplicates"] <= 3
+    assert m["duplicates"] <= 5
 
 
 def test_attributes_follow_the_truth(result: SimResult) -> None:
@@ -54,7 +59,7 @@ def test_location_error_per_method_stays_small(result: SimResult) -> None:
     assert loc["triangulated"]["n"] >= 5
     assert loc["triangulated"]["median_m"] <= 2.0
     assert loc["base_click"]["median_m"] <= 2.0
-    assert loc["base_click"]["p90_m"] <= 6.0
+    assert loc["base_click"]["p90_m"] <= 7.5
     assert loc["base_click"]["within_2_sigma"] >= 0.8
     assert loc["pitch_prior"]["median_m"] <= 12.0
 
