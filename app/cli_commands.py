@@ -59,7 +59,7 @@ def campaign_update(
     lease_minutes: Annotated[int | None, typer.Option(help="Lease length.")] = None,
     tutorial_tasks: Annotated[int | None, typer.Option(help="Tutorial tasks per decoder.")] = None,
     known_every: Annotated[
-        int | None, typer.Option(help="One hidden known-answer task every N (0: never).")
+        int | None, typer.Option(help="Hidden known-answer tasks with probability 1/N (0: never).")
     ] = None,
 ) -> None:
     """Change a campaign's settings."""

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select, text, update
@@ -83,10 +84,15 @@ def _previous_position(session: Session, *, user_id: int) -> tuple[float, float]
 
 
 def _pick(
-    session: Session, *, campaign: Campaign, user_id: int, tutorial: bool, known_only: bool
+    session: Session,
+    *,
+    campaign: Campaign,
+    user_id: int,
+    prev: tuple[float, float] | None,
+    tutorial: bool,
+    known_only: bool,
 ) -> int | None:
     """Lock and return a task with room for one more vote, or None."""
-    prev = _previous_position(session, user_id=user_id)
     exclude: list[int] = []
     for _ in range(3):
         ids = session.scalars(
@@ -136,24 +142,38 @@ def _known_answer_turn(*, campaign: Campaign, user_id: int, done: int) -> bool:
 def _choose_task(
     session: Session, *, campaign: Campaign, user_id: int, done: int, tutorial_done: int
 ) -> int | None:
-    """The next task id: tutorial first, one in M a known-answer task, else the best task."""
+    """The next task id: tutorial first, a hidden known-answer task 1 in M, else the best task."""
+    pick = partial(
+        _pick,
+        session,
+        campaign=campaign,
+        user_id=user_id,
+        prev=_previous_position(session, user_id=user_id),
+    )
     if tutorial_done < campaign.tutorial_tasks:
-        task_id = _pick(session, campaign=campaign, user_id=user_id, tutorial=True, known_only=True)
+        task_id = pick(tutorial=True, known_only=True)
         if task_id is not None:
             return task_id
     if _known_answer_turn(campaign=campaign, user_id=user_id, done=done):
-        task_id = _pick(
-            session, campaign=campaign, user_id=user_id, tutorial=False, known_only=True
-        )
+        task_id = pick(tutorial=False, known_only=True)
         if task_id is not None:
             return task_id
-    return _pick(session, campaign=campaign, user_id=user_id, tutorial=False, known_only=False)
+    return pick(tutorial=False, known_only=False)
 
 
-def _lease(session: Session, assignment: Assignment, *, created: bool, campaign: Campaign) -> Lease:
+def _lease(
+    session: Session,
+    assignment: Assignment,
+    *,
+    created: bool,
+    campaign: Campaign,
+    counts: tuple[int, int] | None = None,
+) -> Lease:
     task = session.get_one(Task, assignment.task_id)
     panorama = session.get_one(Panorama, task.panorama_id)
-    done, tutorial_done = _done_counts(session, campaign_id=campaign.id, user_id=assignment.user_id)
+    done, tutorial_done = counts or _done_counts(
+        session, campaign_id=campaign.id, user_id=assignment.user_id
+    )
     return Lease(
         assignment=assignment,
         task=task,
@@ -181,7 +201,7 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
     ).one_or_none()
     if live is not None:
         return _lease(session, live, created=False, campaign=campaign)
-    done, tutorial_done = _done_counts(session, campaign_id=campaign.id, user_id=user.id)
+    counts = done, tutorial_done = _done_counts(session, campaign_id=campaign.id, user_id=user.id)
     task_id = _choose_task(
         session, campaign=campaign, user_id=user.id, done=done, tutorial_done=tutorial_done
     )
@@ -201,7 +221,8 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
             session.add(assignment)
     except IntegrityError as exc:  # the partial unique indexes: a lease appeared meanwhile
         raise Conflict("A lease was just created for you; ask again.", code="lease_race") from exc
-    return _lease(session, assignment, created=True, campaign=campaign)
+    # A new lease changes no submission count: reuse the ones read above.
+    return _lease(session, assignment, created=True, campaign=campaign, counts=counts)
 
 
 def get_assignment(session: Session, *, assignment_id: int, user: User) -> Assignment:
