@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worker = None
         if settings.reconcile_worker:
             # Drains the reconciliation queue in the background (DESIGN §5; issue 4).
-            from app.services.reconcile_queue import ReconcileWorker
+            from app.services.reconciliation import ReconcileWorker
 
             worker = ReconcileWorker(
                 app.state.sessionmaker,

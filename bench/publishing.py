@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app import migrate  # noqa: E402
 from app.models import Area, Campaign  # noqa: E402
 from app.schemas.publishing import Filters  # noqa: E402
-from app.services import density, publishing, tiles  # noqa: E402
-from app.services.import_areas import polygonal  # noqa: E402
+from app.services import publishing  # noqa: E402
+from app.services.imports import polygonal  # noqa: E402
+from app.services.publishing import density, tiles  # noqa: E402
 from app.sql import load  # noqa: E402
 from tests import db as testdb  # noqa: E402
 from tests.live import live_server  # noqa: E402

@@ -30,8 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import migrate
 from app.db import make_sessionmaker
 from app.models import Campaign
-from app.services.reconcile_queue import drain
-from app.services.reconciliation import reconcile_campaign
+from app.services.reconciliation import drain, reconcile_campaign
 
 LAT0, LON0 = 40.60, -74.05
 SPACING_M = 80.0

@@ -30,11 +30,9 @@ from sqlalchemy.orm import Session
 from app.domain.sphere import normalize_heading
 from app.models import Campaign, Panorama, Task, User
 from app.schemas.decoding import SubmissionCreate, TagIn
-from app.services.assignment import next_task_for
-from app.services.reconcile_queue import DrainResult, run_one_job
-from app.services.reconciliation import reconcile_campaign
-from app.services.submissions import submit
-from app.services.users import new_public_id
+from app.services.accounts import new_public_id
+from app.services.decoding import next_task_for, submit
+from app.services.reconciliation import DrainResult, reconcile_campaign, run_one_job
 from bench.sim_score import score
 from bench.sim_world import (
     ATTACHMENTS,

@@ -11,7 +11,7 @@ from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from app.models import Campaign, Panorama, Task, User
-from app.services.users import create_user
+from app.services.accounts.users import create_user
 
 _seq = itertools.count(1)
 
@@ -59,7 +59,7 @@ def make_task(
 
 def bearer(session: Session, user: User) -> dict[str, str]:
     """Authorization header of a fresh login for `user`."""
-    from app.services.auth import issue_session
+    from app.services.accounts.auth import issue_session
 
     return {"Authorization": f"Bearer {issue_session(session, user=user, days=1).token}"}
 

@@ -10,8 +10,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.api.deps import SessionDep, SettingsDep, client_address
 from app.errors import Unauthorized
-from app.services import api_keys
-from app.services.rate_limits import hit
+from app.services import accounts
+from app.services.accounts import hit
 
 API_KEY_HEADER = "X-API-Key"
 WINDOW_S = 60
@@ -28,7 +28,7 @@ def reader_access(family: Family) -> Callable[..., None]:
     def dependency(request: Request, session: SessionDep, settings: SettingsDep) -> None:
         secret = request.headers.get(API_KEY_HEADER)
         if secret is not None:
-            key = api_keys.resolve_key(session, secret=secret.strip())
+            key = accounts.resolve_key(session, secret=secret.strip())
             if key is None:
                 raise Unauthorized("The API key is invalid or revoked.", code="invalid_api_key")
             hit(session, key=f"apikey:{key.id}", limit=key.rate_per_minute, window_s=WINDOW_S)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from app.api.deps import CoordinatorUser, SessionDep, SettingsDep
 from app.schemas.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.schemas.common import error_responses
-from app.services import api_keys as service
+from app.services import accounts as service
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"])
 

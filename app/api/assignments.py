@@ -15,17 +15,16 @@ from app.schemas.decoding import (
     SubmissionResult,
     TaskRead,
 )
-from app.services import assignment as service
-from app.services import submissions
-from app.services.assignment import Lease
+from app.services import decoding
 from app.services.campaigns import visible_campaign
+from app.services.decoding import Lease
 
 router = APIRouter(tags=["decoding"])
 
 
 def _read(lease: Lease) -> AssignmentRead:
     pano = lease.panorama
-    lon, lat = service.panorama_position(pano)
+    lon, lat = decoding.panorama_position(pano)
     return AssignmentRead(
         id=lease.assignment.id,
         expires_at=lease.assignment.expires_at,
@@ -65,7 +64,7 @@ def lease_next_task(
 ) -> AssignmentRead | Response:
     """Your live lease, or a new lease on the next task (204 when nothing is left)."""
     campaign = visible_campaign(session, slug=slug, user=user)
-    lease = service.next_task_for(session, campaign=campaign, user=user)
+    lease = decoding.next_task_for(session, campaign=campaign, user=user)
     if lease is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     if not lease.created:
@@ -83,7 +82,7 @@ def submit(
     assignment_id: int, payload: SubmissionCreate, user: CurrentUser, session: SessionDep
 ) -> SubmissionResult:
     """Store your answer once (a retry with the same idempotency key returns the original)."""
-    stored = submissions.submit(session, assignment_id=assignment_id, user=user, payload=payload)
+    stored = decoding.submit(session, assignment_id=assignment_id, user=user, payload=payload)
     return SubmissionResult(
         id=stored.submission.id, task_id=stored.submission.task_id, feedback=stored.feedback
     )
@@ -96,5 +95,5 @@ def submit(
 )
 def skip(assignment_id: int, user: CurrentUser, session: SessionDep) -> SkipResult:
     """Give the task back without voting; you will not see it again."""
-    assignment = service.skip(session, assignment_id=assignment_id, user=user)
+    assignment = decoding.skip(session, assignment_id=assignment_id, user=user)
     return SkipResult(id=assignment.id, status=assignment.status)

@@ -15,9 +15,8 @@ from app.api.deps import (
 )
 from app.schemas.accounts import LoginRequest, RegisterRequest, TokenResponse, UserRead, UserStats
 from app.schemas.common import error_responses
-from app.services import auth, users
-from app.services.auth import IssuedSession
-from app.services.stats import user_stats
+from app.services import accounts
+from app.services.accounts import IssuedSession, user_stats
 from app.settings import Settings
 
 router = APIRouter(tags=["accounts"])
@@ -63,8 +62,8 @@ def register(
     payload: RegisterRequest, response: Response, session: SessionDep, settings: SettingsDep
 ) -> TokenResponse:
     """Join anonymously (empty body) or with an e-mail and password."""
-    user = users.register(session, payload=payload)
-    issued = auth.issue_session(session, user=user, days=settings.session_days)
+    user = accounts.register(session, payload=payload)
+    issued = accounts.issue_session(session, user=user, days=settings.session_days)
     return _respond(response, issued, settings)
 
 
@@ -77,7 +76,7 @@ def login(
     settings: SettingsDep,
 ) -> TokenResponse:
     """Sign in with e-mail and password (rate-limited per account and per address)."""
-    user = auth.authenticate(
+    user = accounts.authenticate(
         session,
         email=str(payload.email),
         password=payload.password,
@@ -85,7 +84,7 @@ def login(
         per_account=settings.login_per_account,
         per_address=settings.login_per_address,
     )
-    issued = auth.issue_session(session, user=user, days=settings.session_days)
+    issued = accounts.issue_session(session, user=user, days=settings.session_days)
     return _respond(response, issued, settings)
 
 
@@ -93,7 +92,7 @@ def login(
 def logout(resolved: AuthDep, response: Response, session: SessionDep) -> Response:
     """End the current session (token or cookie)."""
     if resolved is not None:
-        auth.revoke(session, session_id=resolved.session_id)
+        accounts.revoke(session, session_id=resolved.session_id)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     response.status_code = status.HTTP_204_NO_CONTENT

@@ -8,7 +8,7 @@ from app.api.deps import CoordinatorUser, OptionalUser, SessionDep
 from app.schemas.campaigns import CampaignCreate, CampaignList, CampaignRead, CampaignUpdate
 from app.schemas.common import error_responses
 from app.schemas.decoding import ProgressRead
-from app.services import auth
+from app.services import accounts
 from app.services import campaigns as service
 from app.services.progress import campaign_progress
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 @router.get("", response_model=CampaignList)
 def list_campaigns(session: SessionDep, user: OptionalUser) -> CampaignList:
     """Campaigns (drafts only for coordinators)."""
-    staff = user is not None and auth.has_role(user, "coordinator")
+    staff = user is not None and accounts.has_role(user, "coordinator")
     items = service.list_campaigns(session, include_drafts=staff)
     return CampaignList(campaigns=[CampaignRead.model_validate(c) for c in items])
 

@@ -12,7 +12,8 @@ from app.api.geo import CACHE_PUBLIC, GeoJSONResponse
 from app.schemas.common import error_responses
 from app.schemas.geojson import FeatureCollection
 from app.schemas.publishing import AreaDensityQuery, BBox, HexagonQuery
-from app.services import density, publishing
+from app.services import publishing
+from app.services.publishing import density
 
 router = APIRouter(
     prefix="/campaigns/{slug}/density",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.db import session_scope
 from app.errors import Forbidden, Unauthorized
 from app.models import User
-from app.services import auth
+from app.services import accounts
 from app.settings import Settings
 
 SESSION_COOKIE = "decoders_session"
@@ -49,29 +49,29 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def get_auth(request: Request, session: SessionDep) -> auth.Resolved | None:
+def get_auth(request: Request, session: SessionDep) -> accounts.Resolved | None:
     """The caller's login from a bearer token or the session cookie (with CSRF on writes)."""
     token = _bearer(request)
     if token is not None:
-        resolved = auth.resolve_token(session, token=token)
+        resolved = accounts.resolve_token(session, token=token)
         if resolved is None:
             raise Unauthorized("The token is invalid or expired.", code="invalid_token")
         return resolved
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    resolved = auth.resolve_token(session, token=cookie)
+    resolved = accounts.resolve_token(session, token=cookie)
     if resolved is None:
         return None
     # Cookies ride along on cross-site requests; a write must prove it read our CSRF cookie.
-    if request.method not in _SAFE_METHODS and not auth.csrf_ok(
+    if request.method not in _SAFE_METHODS and not accounts.csrf_ok(
         resolved, request.headers.get(CSRF_HEADER)
     ):
         raise Forbidden("Missing or wrong CSRF token.", code="csrf_failed")
     return resolved
 
 
-AuthDep = Annotated[auth.Resolved | None, Depends(get_auth)]
+AuthDep = Annotated[accounts.Resolved | None, Depends(get_auth)]
 
 
 def get_optional_user(resolved: AuthDep) -> User | None:
@@ -94,7 +94,7 @@ def require_role(role: str) -> Callable[[User], User]:
     """A dependency admitting `role` and above."""
 
     def dependency(user: CurrentUser) -> User:
-        if not auth.has_role(user, role):
+        if not accounts.has_role(user, role):
             raise Forbidden(f"This needs the {role} role.", code="insufficient_role")
         return user
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 from app.api.deps import CoordinatorUser, CurrentUser, SessionDep
 from app.schemas.common import error_responses
 from app.schemas.decoding import FlagCreate, FlagList, FlagRead
-from app.services import flags as service
+from app.services import decoding as service
 from app.services.campaigns import get_campaign
 
 router = APIRouter(tags=["flags"])

@@ -8,8 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from app.services import exports
-from app.services.exports import dumps
+from app.services.publishing import dumps, exports
 
 GEOJSON = "application/geo+json"
 CACHE_PUBLIC = "public, max-age=300"

@@ -10,10 +10,15 @@ from app.api.deps import CoordinatorUser, SessionDep
 from app.schemas.common import error_responses
 from app.schemas.imports import ImportIssue, ImportResult
 from app.services import campaigns
-from app.services.import_areas import ImportReport, import_areas
-from app.services.import_common import Report
-from app.services.import_locations import LocationFields, import_locations
-from app.services.import_panoramas import PanoramaFields, import_panoramas
+from app.services.imports import (
+    ImportReport,
+    LocationFields,
+    PanoramaFields,
+    Report,
+    import_areas,
+    import_locations,
+    import_panoramas,
+)
 
 router = APIRouter(prefix="/campaigns/{slug}/imports", tags=["imports"])
 

@@ -13,9 +13,14 @@ from app.api.deps import SessionDep
 from app.api.geo import GEOJSON, GeoJSONResponse, link
 from app.schemas.common import error_responses
 from app.schemas.publishing import MAX_LIMIT, MAX_OFFSET, Filters
-from app.services import ogc
-from app.services.ogc import BadParameter, NotAcceptable
-from app.services.ogc_openapi import OGC_DEFAULT_LIMIT, OPENAPI_MEDIA_TYPE, document
+from app.services.publishing import (
+    OGC_DEFAULT_LIMIT,
+    OPENAPI_MEDIA_TYPE,
+    BadParameter,
+    NotAcceptable,
+    document,
+    ogc,
+)
 
 JSON = "application/json"
 router = APIRouter(

@@ -13,7 +13,8 @@ from app.api.geo import GEOJSON, GeoJSONResponse, page_links, streamed
 from app.schemas.common import error_responses
 from app.schemas.geojson import CameraCollection, CountCollection, TagCollection
 from app.schemas.publishing import CamerasQuery, CountsQuery, Filters, PageQuery, TagsQuery
-from app.services import exports, publishing
+from app.services import publishing
+from app.services.publishing import exports
 
 router = APIRouter(
     prefix="/campaigns/{slug}",

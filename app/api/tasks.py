@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from app.api.deps import CoordinatorUser, SessionDep
 from app.schemas.common import error_responses
 from app.schemas.tasks import TaskFix, TaskList, TaskSummary
-from app.services import task_review as service
+from app.services import decoding as service
 from app.services.campaigns import get_campaign
 
 router = APIRouter(tags=["tasks"])

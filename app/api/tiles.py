@@ -11,7 +11,8 @@ from app.api.deps import SessionDep
 from app.api.geo import CACHE_PUBLIC
 from app.schemas.common import error_responses
 from app.schemas.publishing import StatusFilter
-from app.services import publishing, tiles
+from app.services import publishing
+from app.services.publishing import tiles
 
 MVT = "application/vnd.mapbox-vector-tile"
 router = APIRouter(

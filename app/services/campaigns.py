@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound
 from app.models import Campaign, User
 from app.schemas.campaigns import CampaignCreate, CampaignUpdate
-from app.services.auth import has_role
+from app.services.accounts import has_role
 
 
 def list_campaigns(session: Session, *, include_drafts: bool = False) -> Sequence[Campaign]:

@@ -11,11 +11,11 @@ from shapely.geometry import Point
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app.demo.seed import seed_demo
 from app.domain.triangulation import destination
 from app.models import Campaign, Panorama, Task
 from app.models.results import Camera
-from app.services.demo import seed_demo
-from app.services.users import create_user
+from app.services.accounts.users import create_user
 
 # A non-zero heading for every panorama, so a test passes only if the browser adds the
 # panorama's heading to the viewer's yaw (PSV puts yaw 0 at the image's centre column).

@@ -2,7 +2,6 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.cli_commands import campaign_cli  # noqa: F401  (registers the commands)
 
 
 @pytest.fixture

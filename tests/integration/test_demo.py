@@ -5,8 +5,8 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.demo.seed import seed_demo
 from app.models import Area, Location, Task
-from app.services.demo import seed_demo
 
 
 def test_demo_builds_tasks_areas_and_panoramas_with_known_answers(

@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from app.demo_data import (
+from app.demo.data import (
     BOROUGHS_GEOJSON,
     DEMO_LOCATIONS_CSV,
     DemoLocation,

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.features import (
+from app.services.publishing.features import (
     CAMERA_PROPERTIES,
     camera_feature,
     csv_header,

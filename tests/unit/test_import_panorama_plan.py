@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.import_panorama_plan import Grid, PlannedLocation, metres
+from app.services.imports.panorama_plan import Grid, PlannedLocation, metres
 
 M_PER_DEG = 111_195.0  # of latitude, on the mean-radius sphere
 

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.services.ogc import BadParameter, parse_datetime
+from app.services.publishing.ogc import BadParameter, parse_datetime
 
 
 def test_instants_and_intervals() -> None:

@@ -9,9 +9,9 @@ import numpy.typing as npt
 import pytest
 from PIL import Image
 
-from app.imagery.projection import direction_to_pixel, pixel_to_direction
-from app.imagery.synthetic import DrawnCamera, camera_at, plan_scene, render_equirect
-from app.imagery.synthetic_scene import facade_hit, heading_gap, street_layout
+from app.demo.imagery.projection import direction_to_pixel, pixel_to_direction
+from app.demo.imagery.render import DrawnCamera, camera_at, plan_scene, render_equirect
+from app.demo.imagery.scene import facade_hit, heading_gap, street_layout
 
 Gray = npt.NDArray[np.float64]
 WIDTH = 2048  # half size keeps the file fast; one test renders the full 4096

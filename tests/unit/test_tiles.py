@@ -3,8 +3,8 @@ import math
 import pytest
 
 from app.errors import Invalid
-from app.services.density import hexagon_size
-from app.services.tiles import CELL_LADDER, cell_for_zoom, check_tile, etag, tile_bounds
+from app.services.publishing.density import hexagon_size
+from app.services.publishing.tiles import CELL_LADDER, cell_for_zoom, check_tile, etag, tile_bounds
 
 
 def test_tile_bounds_of_the_world_and_a_quarter() -> None:

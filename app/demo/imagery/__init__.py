@@ -1,0 +1,1 @@
+"""Synthetic equirectangular panoramas with cameras drawn at known directions."""

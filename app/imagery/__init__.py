@@ -1,1 +1,0 @@
-"""Panorama imagery: projections and the synthetic demo panoramas."""

@@ -1,0 +1,131 @@
+"""Sessions and tokens: bearer tokens and browser cookies, stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.errors import Forbidden, Unauthorized
+from app.models import AuthSession, User
+from app.services.accounts.rate_limits import hit
+from app.services.accounts.users import normalise_email, verify_password
+
+ROLE_RANK = {"decoder": 0, "expert": 1, "coordinator": 2, "admin": 3}
+# Login throttling (per account and per client address), in attempts per 15-minute window.
+LOGIN_WINDOW_S = 900
+LOGIN_PER_ACCOUNT = 10
+LOGIN_PER_ADDRESS = 50
+# A fixed argon2 hash to verify against when the account does not exist, so response time
+# does not reveal which e-mails are registered.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$bUojHcmy1EUNiHPo6xY"
+    "mSQ$SebivFoHqS2pEVuvBuXe9sKmI7HQsEY0+yTAP7Cw41k"
+)
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 of a token: tokens are long random strings, so a fast hash is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A new login: the secrets go to the client once and are never stored in clear."""
+
+    token: str
+    csrf_token: str
+    user: User
+    expires_at: datetime
+
+
+def issue_session(session: Session, *, user: User, days: int) -> IssuedSession:
+    """Create a login for the user."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    expires = datetime.now(UTC) + timedelta(days=days)
+    session.add(
+        AuthSession(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            csrf_hash=token_hash(csrf),
+            expires_at=expires,
+        )
+    )
+    session.flush()
+    return IssuedSession(token=token, csrf_token=csrf, user=user, expires_at=expires)
+
+
+def authenticate(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    per_account: int = LOGIN_PER_ACCOUNT,
+    per_address: int = LOGIN_PER_ADDRESS,
+) -> User:
+    """The user with these credentials; throttled per account and per address."""
+    email = normalise_email(email)
+    hit(session, key=f"login:addr:{address}", limit=per_address, window_s=LOGIN_WINDOW_S)
+    hit(session, key=f"login:acct:{email}", limit=per_account, window_s=LOGIN_WINDOW_S)
+    user = session.scalars(select(User).where(func.lower(User.email) == email)).one_or_none()
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    ok = verify_password(stored, password)
+    if user is None or not ok or user.password_hash is None:
+        raise Unauthorized("Wrong e-mail or password.", code="invalid_credentials")
+    if not user.is_active:
+        raise Forbidden("This account is suspended.", code="account_suspended")
+    return user
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Who made the request and how."""
+
+    user: User
+    session_id: int
+    csrf_hash: str | None
+
+
+def resolve_token(session: Session, *, token: str) -> Resolved | None:
+    """The live session of a token, or None."""
+    row = session.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(
+            AuthSession.token_hash == token_hash(token),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > func.now(),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    auth, user = row
+    if not user.is_active:
+        raise Forbidden("This account is suspended.", code="account_suspended")
+    return Resolved(user=user, session_id=auth.id, csrf_hash=auth.csrf_hash)
+
+
+def csrf_ok(resolved: Resolved, header_value: str | None) -> bool:
+    """Double-submit check of a cookie-authenticated write."""
+    if not header_value or resolved.csrf_hash is None:
+        return False
+    return hmac.compare_digest(token_hash(header_value), resolved.csrf_hash)
+
+
+def revoke(session: Session, *, session_id: int) -> None:
+    """End a login."""
+    session.execute(
+        update(AuthSession).where(AuthSession.id == session_id).values(revoked_at=func.now())
+    )
+
+
+def has_role(user: User, role: str) -> bool:
+    """Roles are ordered: decoder < expert < coordinator < admin."""
+    return ROLE_RANK[user.role] >= ROLE_RANK[role]

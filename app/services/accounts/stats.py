@@ -1,0 +1,39 @@
+"""Personal statistics of a decoder."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import DecoderQuality, Submission
+from app.schemas.accounts import UserStats
+
+
+def user_stats(session: Session, *, user_id: int) -> UserStats:
+    """Counts over the decoder's submissions and known-answer results across campaigns."""
+    row = session.execute(
+        select(
+            func.count().filter(Submission.outcome != "problem").label("tasks_done"),
+            func.coalesce(func.sum(Submission.n_all), 0).label("cameras_tagged"),
+            func.count().filter(Submission.outcome == "no_cameras").label("no_camera_tasks"),
+            func.count().filter(Submission.outcome == "problem").label("problems_reported"),
+        ).where(Submission.user_id == user_id)
+    ).one()
+    quality = session.execute(
+        select(
+            func.coalesce(func.sum(DecoderQuality.known_tasks), 0),
+            func.coalesce(func.sum(DecoderQuality.known_matched), 0),
+            func.coalesce(func.sum(DecoderQuality.known_cameras), 0),
+            func.coalesce(func.sum(DecoderQuality.known_tags), 0),
+        ).where(DecoderQuality.user_id == user_id)
+    ).one()
+    known_tasks, matched, cameras, tags = (int(v) for v in quality)
+    return UserStats(
+        tasks_done=int(row.tasks_done),
+        cameras_tagged=int(row.cameras_tagged),
+        no_camera_tasks=int(row.no_camera_tasks),
+        problems_reported=int(row.problems_reported),
+        known_answer_tasks=known_tasks,
+        known_answer_recall=matched / cameras if cameras else None,
+        known_answer_precision=matched / tags if tags else None,
+    )

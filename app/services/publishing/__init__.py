@@ -1,0 +1,33 @@
+"""Publishing: researcher layers and exports, OGC API - Features, density and vector tiles."""
+
+from app.services.publishing import density, exports, ogc, tiles
+from app.services.publishing.exports import dumps
+from app.services.publishing.layers import (
+    WHOLE_ABOVE,
+    Metadata,
+    layer,
+    metadata,
+    page,
+    published_campaign,
+)
+from app.services.publishing.ogc import BadParameter, NotAcceptable
+from app.services.publishing.ogc_openapi import OGC_DEFAULT_LIMIT, OPENAPI_MEDIA_TYPE, document
+
+__all__ = [
+    "OGC_DEFAULT_LIMIT",
+    "OPENAPI_MEDIA_TYPE",
+    "WHOLE_ABOVE",
+    "BadParameter",
+    "Metadata",
+    "NotAcceptable",
+    "density",
+    "document",
+    "dumps",
+    "exports",
+    "layer",
+    "metadata",
+    "ogc",
+    "page",
+    "published_campaign",
+    "tiles",
+]

@@ -1,0 +1,208 @@
+"""OGC API – Features (Part 1: Core, GeoJSON, OAS 3.0) over the published layers.
+
+Each public campaign offers three collections: `<slug>-cameras` (confirmed cameras),
+`<slug>-counts` (per-task counts) and `<slug>-areas` (areas with their density statistics).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.errors import AppError, NotFound
+from app.models import Area, Camera, Campaign, Panorama, Task, TaskCount
+from app.schemas.publishing import BBox, Filters
+from app.services.campaigns import list_campaigns
+from app.services.publishing import density
+from app.services.publishing import layers as publishing
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
+KINDS = ("cameras", "counts", "areas")
+_TITLES = {
+    "cameras": "confirmed cameras",
+    "counts": "cameras counted per location (median of the decoders' counts)",
+    "areas": "areas with camera density and coverage",
+}
+
+
+class BadParameter(AppError):
+    """OGC API – Features answers a bad or unknown query parameter with 400, not 422."""
+
+    status_code = 400
+    code = "invalid_parameter"
+
+
+class NotAcceptable(AppError):
+    status_code = 406
+    code = "not_acceptable"
+
+
+@dataclass(frozen=True)
+class Collection:
+    campaign: Campaign
+    kind: str
+
+    @property
+    def id(self) -> str:
+        """`<slug>-<kind>`."""
+        return f"{self.campaign.slug}-{self.kind}"
+
+
+def collection(session: Session, *, collection_id: str) -> Collection:
+    """The collection with this id, or NotFound."""
+    slug, _, kind = collection_id.rpartition("-")
+    if kind in KINDS and slug:
+        try:
+            return Collection(publishing.published_campaign(session, slug=slug), kind)
+        except NotFound:
+            pass
+    raise NotFound(f"No collection '{collection_id}'.", code="collection_not_found")
+
+
+def collections(session: Session) -> list[Collection]:
+    """Every collection of every public campaign."""
+    return [Collection(c, kind) for c in list_campaigns(session) for kind in KINDS]
+
+
+def _interval(session: Session, column: Any, where: list[Any]) -> list[str | None] | None:
+    row = session.execute(
+        select(func.min(column).label("first"), func.max(column).label("last")).where(*where)
+    ).first()
+    if row is None or row.first is None:
+        return None
+    return [_rfc3339(row.first), _rfc3339(row.last)]
+
+
+def _rfc3339(value: date | datetime) -> str:
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(), tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def describe(session: Session, *, found: Collection) -> dict[str, Any]:
+    """id, title, description, extent, itemType and crs of a collection (links are added later)."""
+    campaign, kind = found.campaign, found.kind
+    temporal = None
+    if kind == "cameras":
+        where = [Camera.campaign_id == campaign.id, Camera.status == "confirmed"]
+        bbox = publishing.extent(session, geom=Camera.geom, where=where)
+        temporal = _interval(session, Camera.computed_at, where)
+    elif kind == "counts":
+        where = [
+            TaskCount.campaign_id == campaign.id,
+            Task.id == TaskCount.task_id,
+            Panorama.id == Task.panorama_id,
+        ]
+        bbox = publishing.extent(session, geom=Panorama.geom, where=where)
+        temporal = _interval(session, Panorama.captured_at, where)
+    else:
+        bbox = publishing.extent(session, geom=Area.geom, where=[Area.campaign_id == campaign.id])
+    extent: dict[str, Any] = {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]], "crs": CRS84}}
+    if temporal:
+        extent["temporal"] = {"interval": [temporal], "trs": GREGORIAN}
+    return {
+        "id": found.id,
+        "title": f"{campaign.name}: {_TITLES[kind]}",
+        "description": campaign.description or campaign.name,
+        "extent": extent,
+        "itemType": "feature",
+        "crs": [CRS84],
+    }
+
+
+def parse_datetime(text: str) -> tuple[datetime | date | None, datetime | date | None]:
+    """An RFC 3339 instant or interval (`a/b`, `../b`, `a/..`) as (since, until)."""
+
+    def one(part: str) -> datetime | date | None:
+        if part in {"", ".."}:
+            return None
+        try:
+            if "T" in part.upper():
+                return datetime.fromisoformat(part.upper().replace("Z", "+00:00"))
+            return date.fromisoformat(part)
+        except ValueError:
+            raise BadParameter(f"Not an RFC 3339 date or time: {part!r}.") from None
+
+    if "/" not in text:
+        instant = one(text)
+        if instant is None:
+            raise BadParameter("datetime must name an instant or an interval.")
+        return instant, instant
+    start, end = (one(part) for part in text.split("/", 1))
+    return start, end
+
+
+def _for_timestamps(
+    since: datetime | date | None, until: datetime | date | None
+) -> tuple[datetime | None, datetime | None]:
+    # A day bound on a timestamp means that whole day (UTC); a naive time is taken as UTC.
+    def bound(value: datetime | date | None, end: bool) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            value = datetime.combine(value, time.max if end else time.min)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    return bound(since, False), bound(until, True)
+
+
+def _layer(
+    session: Session, found: Collection, filters: Filters, limit: int = 1
+) -> publishing.Layer:
+    if found.kind == "cameras":
+        since, until = _for_timestamps(filters.since, filters.until)
+        filters = Filters(bbox=filters.bbox, status="confirmed", since=since, until=until)
+    whole = limit > publishing.WHOLE_ABOVE
+    campaign = found.campaign
+    return publishing.layer(
+        session, campaign=campaign, name=found.kind, filters=filters, whole=whole
+    )
+
+
+def items(
+    session: Session, *, found: Collection, filters: Filters, limit: int, offset: int
+) -> publishing.Page:
+    """A page of the collection's features and how many match."""
+    if found.kind == "areas":
+        campaign, bbox = found.campaign, filters.bbox
+        features = density.areas(
+            session, campaign=campaign, bbox=bbox, limit=limit, offset=offset, tolerance=0.0
+        )
+        return publishing.Page(features, density.count_areas(session, campaign=campaign, bbox=bbox))
+    layer = _layer(session, found, filters, limit)
+    return publishing.page(session, layer=layer, limit=limit, offset=offset)
+
+
+def item(session: Session, *, found: Collection, feature_id: str) -> dict[str, Any]:
+    """One feature of the collection, or NotFound."""
+    feature = None
+    if feature_id.isascii() and feature_id.isdigit() and int(feature_id) < 2**63:
+        fid = int(feature_id)
+        if found.kind == "areas":
+            hits = density.areas(session, campaign=found.campaign, area_id=fid, tolerance=0.0)
+            feature = hits[0] if hits else None
+        else:
+            key = Camera.id if found.kind == "cameras" else TaskCount.task_id
+            layer = _layer(session, found, Filters())
+            feature = publishing.feature(session, layer=layer, key=key, fid=fid)
+    if feature is None:
+        raise NotFound(f"No feature '{feature_id}' in {found.id}.", code="feature_not_found")
+    return feature
+
+
+def parse_bbox(text: str) -> BBox:
+    """The bbox parameter, or BadParameter."""
+    try:
+        return BBox.parse(text)
+    except ValueError as exc:
+        raise BadParameter(str(exc)) from None

@@ -1,0 +1,175 @@
+"""The queries behind the published layers: cameras, per-task counts and anonymised tags."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.errors import NotFound
+from app.models import Area, Camera, Campaign, Panorama, Submission, Tag, Task, TaskCount, User
+from app.models.results import COUNT_CATEGORIES
+from app.schemas.publishing import BBox, Filters, statuses
+from app.services.publishing import features
+
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def in_bbox(geom: Any, bbox: BBox | None) -> ColumnElement[bool] | None:
+    """`geom` intersects the box (both halves of an antimeridian-crossing box)."""
+    if bbox is None:
+        return None
+    boxes = [func.ST_MakeEnvelope(*part, 4326) for part in bbox.parts()]
+    return or_(*(func.ST_Intersects(geom, box) for box in boxes))
+
+
+def in_area(session: Session, campaign: Campaign, geom: Any, area: str | None) -> Any:
+    """`geom` lies in the campaign's area named or numbered `area`, or NotFound."""
+    if area is None:
+        return None
+    numeric = area.isascii() and area.isdigit() and int(area) < 2**63
+    match = Area.id == int(area) if numeric else Area.name == area
+    ids = session.scalars(select(Area.id).where(Area.campaign_id == campaign.id, match)).all()
+    if not ids:
+        raise NotFound(f"No area '{area}' in this campaign.", code="area_not_found")
+    return select(Area.id).where(Area.id.in_(ids), func.ST_Intersects(Area.geom, geom)).exists()
+
+
+def _between(column: Any, since: datetime | date | None, until: datetime | date | None) -> Any:
+    conditions = []
+    if since is not None:
+        conditions.append(column >= since)
+    if until is not None:
+        conditions.append(column <= until)
+    return and_(*conditions) if conditions else None
+
+
+def _where(statement: AnySelect, *conditions: Any) -> AnySelect:
+    return statement.where(*(c for c in conditions if c is not None))
+
+
+def camera_statement(session: Session, *, campaign: Campaign, filters: Filters) -> AnySelect:
+    """Cameras of the campaign matching the filters, by id."""
+    base = select(
+        *(getattr(Camera, name) for name in features.CAMERA_PROPERTIES),
+        func.ST_X(Camera.geom).label("lon"),
+        func.ST_Y(Camera.geom).label("lat"),
+    ).where(Camera.campaign_id == campaign.id)
+    f = filters
+    return _where(
+        base,
+        Camera.status.in_(statuses(f.status)),
+        Camera.attachment == f.attachment if f.attachment else None,
+        Camera.camera_type == f.camera_type if f.camera_type else None,
+        Camera.confidence >= f.min_confidence if f.min_confidence is not None else None,
+        Camera.location_method == f.location_method if f.location_method else None,
+        in_bbox(Camera.geom, f.bbox),
+        in_area(session, campaign, Camera.geom, f.area),
+        _between(Camera.computed_at, f.since, f.until),
+    ).order_by(Camera.id)
+
+
+def area_kinds(session: Session, *, campaign: Campaign) -> list[str]:
+    """The kinds of area the campaign has, sorted."""
+    query = select(Area.kind).where(Area.campaign_id == campaign.id).distinct().order_by(Area.kind)
+    return list(session.scalars(query))
+
+
+def _areas_by_row(campaign: Campaign) -> Any:
+    # [[kind, name], …] of the areas containing the panorama; grouped in Python.
+    return (
+        select(func.jsonb_agg(func.jsonb_build_array(Area.kind, Area.name)))
+        .where(Area.campaign_id == campaign.id, func.ST_Intersects(Area.geom, Panorama.geom))
+        .scalar_subquery()
+    )
+
+
+def _areas_by_panorama(campaign: Campaign) -> Any:
+    # The same, area by area: PostGIS keeps a prepared polygon while it tests the panoramas
+    # one area covers in a row, about ten times faster than a lookup per row on a full dump
+    # (but slower for a page, which touches few rows).
+    inside = aliased(Panorama)
+    return (
+        select(
+            inside.id.label("panorama_id"),
+            func.jsonb_agg(func.jsonb_build_array(Area.kind, Area.name)).label("areas"),
+        )
+        .join(Area, func.ST_Intersects(Area.geom, inside.geom))
+        .where(Area.campaign_id == campaign.id, inside.campaign_id == campaign.id)
+        .group_by(inside.id)
+        .subquery()
+    )
+
+
+def count_statement(
+    session: Session, *, campaign: Campaign, filters: Filters, whole: bool = False
+) -> AnySelect:
+    """Per-task counts at each task's panorama, with the areas containing it, by task."""
+    columns = [f"{p}_{c}" for p in ("median", "agreement") for c in COUNT_CATEGORIES]
+    by_panorama = _areas_by_panorama(campaign) if whole else None
+    areas = by_panorama.c.areas if by_panorama is not None else _areas_by_row(campaign)
+    base = (
+        select(
+            TaskCount.task_id,
+            TaskCount.n,
+            *(getattr(TaskCount, name) for name in columns),
+            TaskCount.total,
+            TaskCount.method_version,
+            TaskCount.computed_at,
+            Panorama.captured_at,
+            Panorama.provider,
+            Panorama.provider_id,
+            func.ST_X(Panorama.geom).label("lon"),
+            func.ST_Y(Panorama.geom).label("lat"),
+            areas.label("areas"),
+        )
+        .join(Task, Task.id == TaskCount.task_id)
+        .join(Panorama, Panorama.id == Task.panorama_id)
+        .where(TaskCount.campaign_id == campaign.id)
+    )
+    if by_panorama is not None:
+        base = base.outerjoin(by_panorama, by_panorama.c.panorama_id == Panorama.id)
+    f = filters
+    return _where(
+        base,
+        in_bbox(Panorama.geom, f.bbox),
+        in_area(session, campaign, Panorama.geom, f.area),
+        _between(Panorama.captured_at, _day(f.since), _day(f.until)),
+    ).order_by(TaskCount.task_id)
+
+
+def _day(value: datetime | date | None) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def tag_statement(session: Session, *, campaign: Campaign, filters: Filters) -> AnySelect:
+    """Every tag of the campaign's real tasks (not tutorials), anonymised, by id."""
+    base = (
+        select(
+            Tag.id,
+            Tag.task_id,
+            User.public_id.label("decoder"),
+            Tag.heading,
+            Tag.pitch,
+            Tag.zoom,
+            Tag.attachment,
+            Tag.camera_type,
+            Tag.base_heading,
+            Tag.base_pitch,
+            Submission.submitted_at,
+            func.ST_X(Panorama.geom).label("lon"),
+            func.ST_Y(Panorama.geom).label("lat"),
+        )
+        .join(Submission, Submission.id == Tag.submission_id)
+        .join(User, User.id == Tag.user_id)
+        .join(Task, Task.id == Tag.task_id)
+        .join(Panorama, Panorama.id == Task.panorama_id)
+        .where(
+            Submission.campaign_id == campaign.id,
+            Task.is_tutorial == false(),
+            Task.status != "excluded",
+        )
+    )
+    return _where(base, in_bbox(Panorama.geom, filters.bbox)).order_by(Tag.id)

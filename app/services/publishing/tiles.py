@@ -1,0 +1,85 @@
+"""Mapbox vector tiles of a campaign's cameras and density hexagons (ST_AsMVT)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+from sqlalchemy.orm import Session
+
+from app.errors import Invalid, NotFound
+from app.models import Campaign
+from app.schemas.publishing import statuses
+from app.services.publishing.density import MERCATOR_MAX_LAT, hexagon_size, reference_latitude
+from app.sql import load
+
+LAYERS = ("cameras", "hexagons")
+MAX_ZOOM = 22
+EXTENT = 4096
+BUFFER = 64  # tile units: enough for a symbol on the edge to be drawn whole in both tiles
+# Hexagon edges per zoom come from this ladder, so cells have round sizes and the same sizes
+# as the density API; about this many cells span a tile.
+CELL_LADDER = (50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000)
+CELLS_PER_TILE = 20
+EQUATOR_M = 40_075_016.686
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    """Invalid unless z is 0..22 and x, y are within the zoom's grid."""
+    if not 0 <= z <= MAX_ZOOM:
+        raise Invalid(f"Zoom must be 0..{MAX_ZOOM}.", code="invalid_tile")
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise Invalid(f"x and y must be 0..{2**z - 1} at zoom {z}.", code="invalid_tile")
+
+
+def _lat(y: float, n: int) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+
+
+def tile_bounds(z: int, x: int, y: int, *, margin: float = 0.0) -> tuple[float, ...]:
+    """The tile's lon/lat box widened by `margin` tiles on each side, clamped to the world."""
+    n = 2**z
+    west = max(-180.0, (x - margin) / n * 360 - 180)
+    east = min(180.0, (x + 1 + margin) / n * 360 - 180)
+    # Past the Mercator edge (about 85.05°) the widened box runs to the pole.
+    north = _lat(y - margin, n) if y - margin >= 0 else 90.0
+    south = _lat(y + 1 + margin, n) if y + 1 + margin <= n else -90.0
+    return west, south, east, north
+
+
+def cell_for_zoom(z: int, latitude: float) -> int:
+    """The ladder's hexagon edge (metres) closest to 1/CELLS_PER_TILE of the tile's width."""
+    tile_m = EQUATOR_M * math.cos(math.radians(min(abs(latitude), MERCATOR_MAX_LAT))) / 2**z
+    target = tile_m / CELLS_PER_TILE
+    return min(CELL_LADDER, key=lambda cell: abs(math.log(cell / target)))
+
+
+def render(
+    session: Session, *, campaign: Campaign, layer: str, z: int, x: int, y: int, status: str
+) -> bytes:
+    """The tile's bytes (empty when it holds no feature)."""
+    if layer not in LAYERS:
+        raise NotFound(f"No tile layer '{layer}'; try {', '.join(LAYERS)}.", code="layer_not_found")
+    check_tile(z, x, y)
+    params: dict[str, object] = {
+        "campaign_id": campaign.id,
+        "statuses": statuses(status),
+        "z": z,
+        "x": x,
+        "y": y,
+        "extent": EXTENT,
+        "buffer": BUFFER,
+    }
+    if layer == "cameras":
+        box = tile_bounds(z, x, y, margin=BUFFER / EXTENT)
+        params.update(zip(("minlon", "minlat", "maxlon", "maxlat"), box, strict=True))
+    else:
+        latitude = reference_latitude(session, campaign=campaign)
+        params["size"] = hexagon_size(cell_for_zoom(z, latitude), latitude)
+    data = session.scalar(load(f"tile_{layer}"), params)
+    return bytes(data) if data else b""
+
+
+def etag(data: bytes) -> str:
+    """A strong validator: the tile's content hash."""
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'

@@ -1,0 +1,231 @@
+"""Reliability: decoder rates and camera posteriors by Dawid-Skene EM (DESIGN §5.4).
+
+One candidate per published camera (single-panorama or triangulated): its viewers are
+the decoders of the earliest N submissions of every task whose panorama shows it, its
+supporters the decoders whose tags it holds. Known answers anchor the model:
+- a camera of a known-answer task is true iff it lies within 5° of a known camera
+  (one-to-one, closest first); a known camera no cluster matched is a true candidate
+  that its task's decoders all missed;
+- on tutorial tasks (answered by every newcomer, so never reconciled into cameras)
+  each known camera is a true candidate seen by everyone who answered, and each answer
+  adds a false candidate for its decoder alone, tagged iff it had an unmatched tag.
+Posteriors become cameras.confidence and, by camera_status, their status; sensitivity
+and false-alarm rates go to decoder_quality (seen by coordinators only).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.domain.cameras import camera_status
+from app.domain.known_answers import TagDirection, match_known
+from app.domain.reliability import Candidate, ReliabilityResult, estimate_reliability
+from app.services.reconciliation.known import KnownTruth, known_cameras, known_truth
+
+_CAMERAS = """
+SELECT id, task_id, status, merged_into_id, support, voters, bearing, pitch, n_panoramas
+FROM cameras WHERE campaign_id = :c ORDER BY id
+"""
+_SUPPORTERS = """
+SELECT ct.camera_id, g.user_id, g.task_id
+FROM camera_tags ct JOIN tags g ON g.id = ct.tag_id JOIN cameras c ON c.id = ct.camera_id
+WHERE c.campaign_id = :c AND c.status <> 'merged'
+"""
+_VIEWERS = """
+SELECT tc.task_id, s.user_id
+FROM task_counts tc CROSS JOIN LATERAL unnest(tc.submission_ids) AS u(sid)
+JOIN submissions s ON s.id = u.sid
+WHERE tc.campaign_id = :c
+"""
+_TUTORIAL_TAGS = """
+SELECT t.id, t.known_answer, s.id, s.user_id, g.heading, g.pitch
+FROM tasks t JOIN submissions s ON s.task_id = t.id
+LEFT JOIN tags g ON g.submission_id = s.id
+WHERE t.campaign_id = :c AND t.is_tutorial AND jsonb_typeof(t.known_answer) = 'array'
+  AND s.outcome IN ('cameras', 'no_cameras')
+ORDER BY t.id, s.id, g.id
+"""
+
+
+@dataclass(frozen=True)
+class ReliabilityStats:
+    """What one reliability run found."""
+
+    candidates: int
+    decoders: int
+    prevalence: float
+    iterations: int
+    statuses: dict[str, int]
+
+
+class _Ids:
+    """Negative ids for candidates that are not cameras."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def next(self) -> int:
+        self.last -= 1
+        return self.last
+
+
+def _known_task_candidates(
+    truth: KnownTruth, *, cams: list[Any], viewers: dict[int, set[int]], ids: _Ids
+) -> tuple[dict[int, bool], list[Candidate]]:
+    """Truth per published camera (a sighting lends its truth to its camera), and misses."""
+    by_id = {int(c.id): c for c in cams}
+    out: dict[int, bool] = {}
+    for cid, value in truth.by_camera.items():
+        c = by_id.get(cid)
+        if c is None:
+            continue
+        target = int(c.merged_into_id) if c.status == "merged" else cid
+        out[target] = out.get(target, False) or value
+    missed = [
+        Candidate(ids.next(), frozenset(viewers.get(task_id, set())), frozenset(), True)
+        for task_id, n in sorted(truth.missed.items())
+        for _ in range(n)
+    ]
+    return out, missed
+
+
+def _tutorial_candidates(session: Session, *, campaign_id: int, ids: _Ids) -> list[Candidate]:
+    """Known cameras of tutorial tasks and one false-alarm check per tutorial answer."""
+    answers: dict[int, Any] = {}
+    looks: dict[int, dict[int, tuple[int, list[TagDirection]]]] = defaultdict(dict)
+    for task_id, answer, sid, user_id, heading, pitch in session.execute(
+        text(_TUTORIAL_TAGS), {"c": campaign_id}
+    ):
+        answers[task_id] = answer
+        _, tags = looks[task_id].setdefault(sid, (int(user_id), []))
+        if heading is not None:
+            tags.append(TagDirection(float(heading), float(pitch), "", ""))
+    candidates: list[Candidate] = []
+    for task_id, by_submission in looks.items():
+        known = known_cameras(answers[task_id]) or []
+        everyone = frozenset(user for user, _ in by_submission.values())
+        found: dict[int, set[int]] = defaultdict(set)
+        for user, tags in by_submission.values():
+            result = match_known(tags, known)
+            for _, ki in result.matched:
+                found[ki].add(user)
+            flagged = frozenset({user}) if result.false_tags else frozenset()
+            candidates.append(Candidate(ids.next(), frozenset({user}), flagged, False))
+        candidates.extend(
+            Candidate(ids.next(), everyone, frozenset(found[k]), True) for k in range(len(known))
+        )
+    return candidates
+
+
+def _pairs(rows: Iterable[Any]) -> dict[int, set[int]]:
+    grouped: dict[int, set[int]] = defaultdict(set)
+    for key, value in rows:
+        grouped[int(key)].add(int(value))
+    return grouped
+
+
+def _camera_candidates(
+    session: Session, *, campaign_id: int, cams: list[Any], viewers: dict[int, set[int]]
+) -> list[Candidate]:
+    supporters: dict[int, set[int]] = defaultdict(set)
+    tasks: dict[int, set[int]] = defaultdict(set)
+    for camera_id, user_id, task_id in session.execute(text(_SUPPORTERS), {"c": campaign_id}):
+        supporters[int(camera_id)].add(int(user_id))
+        tasks[int(camera_id)].add(int(task_id))
+    out = []
+    for c in cams:
+        if c.status == "merged":
+            continue
+        seen_by: set[int] = set()
+        for task_id in tasks.get(c.id, {c.task_id}):
+            seen_by |= viewers.get(task_id, set())
+        out.append(Candidate(int(c.id), frozenset(seen_by), frozenset(supporters[c.id] & seen_by)))
+    return out
+
+
+def estimate_campaign(session: Session, *, campaign_id: int) -> ReliabilityStats:
+    """Run EM over the campaign's cameras and known answers; store posteriors and rates."""
+    cams = list(session.execute(text(_CAMERAS), {"c": campaign_id}))
+    viewers = _pairs(session.execute(text(_VIEWERS), {"c": campaign_id}))
+    ids = _Ids()
+    truth, missed = _known_task_candidates(
+        known_truth(session, campaign_id=campaign_id), cams=cams, viewers=viewers, ids=ids
+    )
+    candidates = [
+        Candidate(c.candidate_id, c.viewers, c.supporters, truth.get(c.candidate_id))
+        for c in _camera_candidates(session, campaign_id=campaign_id, cams=cams, viewers=viewers)
+    ]
+    candidates += missed + _tutorial_candidates(session, campaign_id=campaign_id, ids=ids)
+    candidates = [c for c in candidates if c.viewers]
+    if not candidates:
+        return ReliabilityStats(0, 0, 0.5, 0, {})
+    result = estimate_reliability(candidates)
+    statuses = _store_cameras(session, cams=cams, result=result, truth=truth)
+    _store_rates(session, campaign_id=campaign_id, result=result)
+    return ReliabilityStats(
+        candidates=len(candidates),
+        decoders=len(result.decoders),
+        prevalence=result.prevalence,
+        iterations=result.iterations,
+        statuses=statuses,
+    )
+
+
+def _store_cameras(
+    session: Session, *, cams: list[Any], result: ReliabilityResult, truth: dict[int, bool]
+) -> dict[str, int]:
+    ids: list[int] = []
+    confidences: list[float] = []
+    statuses: list[str] = []
+    tally: dict[str, int] = defaultdict(int)
+    for c in cams:
+        parent = int(c.merged_into_id) if c.status == "merged" else int(c.id)
+        confidence = result.posteriors.get(parent)
+        if confidence is None:
+            continue  # no viewers: a task without counts (cannot happen after reconcile_tasks)
+        confidence = min(1.0, max(0.0, confidence))
+        if c.status == "merged":
+            status = "merged"
+        else:
+            status = camera_status(
+                majority=2 * c.support > c.voters, confidence=confidence, truth=truth.get(c.id)
+            )
+        ids.append(int(c.id))
+        confidences.append(confidence)
+        statuses.append(status)
+        tally[status] += 1
+    session.execute(
+        text(
+            "UPDATE cameras c SET confidence = m.confidence, status = m.status "
+            "FROM unnest(CAST(:ids AS bigint[]), CAST(:conf AS float8[]), "
+            "CAST(:statuses AS text[])) AS m(id, confidence, status) WHERE c.id = m.id"
+        ),
+        {"ids": ids, "conf": confidences, "statuses": statuses},
+    )
+    return dict(tally)
+
+
+def _store_rates(session: Session, *, campaign_id: int, result: ReliabilityResult) -> None:
+    users = sorted(result.decoders)
+    session.execute(
+        text(
+            "INSERT INTO decoder_quality (user_id, campaign_id, sensitivity, false_alarm) "
+            "SELECT m.user_id, :c, m.sens, m.fa "
+            "FROM unnest(CAST(:users AS bigint[]), CAST(:sens AS float8[]), "
+            "CAST(:fa AS float8[])) AS m(user_id, sens, fa) "
+            "ON CONFLICT (user_id, campaign_id) DO UPDATE SET sensitivity = excluded.sensitivity, "
+            "false_alarm = excluded.false_alarm, updated_at = now()"
+        ),
+        {
+            "c": campaign_id,
+            "users": users,
+            "sens": [result.decoders[u].sensitivity for u in users],
+            "fa": [result.decoders[u].false_alarm for u in users],
+        },
+    )

@@ -1,0 +1,303 @@
+"""Per-task reconciliation: published counts and single-panorama cameras (DESIGN §5.1-5.3).
+
+One code path serves the incremental step (one task, from the queue) and the full
+recomputation (every task of a campaign): rows are read with a few set-based
+queries, each task is computed by the pure domain functions, and results are
+written with COPY. Only tasks with at least N valid submissions get results,
+computed from their earliest N (by start time, then id); tutorial and excluded
+tasks get none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.domain.cameras import CameraEstimate, ObservedTag, camera_status, estimate_cameras
+from app.domain.counts import CATEGORIES, SubmissionCounts, TaskCounts, task_counts
+from app.domain.known_answers import KnownCamera
+from app.domain.reliability import Candidate, DecoderRates, posterior_from_rates
+from app.services.bulk import copy_rows
+from app.services.reconciliation.common import (
+    CAMERA_COLUMNS,
+    METHOD_VERSION,
+    Progress,
+    latest_prevalence,
+    next_ids,
+)
+from app.services.reconciliation.known import known_cameras, truths
+
+_N_COLUMNS = ", ".join(f"s.n_{c}" for c in CATEGORIES)
+_RANKED = f"""
+WITH ranked AS (
+    SELECT s.id, s.task_id, s.user_id, s.started_at, {_N_COLUMNS},
+           row_number() OVER (PARTITION BY s.task_id ORDER BY s.started_at, s.id) AS rank,
+           count(*) OVER (PARTITION BY s.task_id) AS n_valid
+    FROM submissions s JOIN tasks t ON t.id = s.task_id
+    WHERE s.campaign_id = :campaign_id AND s.outcome IN ('cameras', 'no_cameras')
+      AND NOT t.is_tutorial AND t.status <> 'excluded' {{task_filter}}
+)
+SELECT id, task_id, user_id, started_at, {", ".join(f"n_{c}" for c in CATEGORIES)}
+FROM ranked WHERE rank <= :n AND n_valid >= :n
+ORDER BY task_id, rank
+"""
+_TAGS = """
+SELECT task_id, id, submission_id, user_id, heading, pitch, zoom, attachment, camera_type,
+       base_heading, base_pitch
+FROM tags WHERE submission_id = ANY(:ids) ORDER BY task_id, id
+"""
+_TASKS = """
+SELECT t.id, ST_Y(p.geom), ST_X(p.geom), t.known_answer
+FROM tasks t JOIN panoramas p ON p.id = t.panorama_id
+WHERE t.campaign_id = :campaign_id AND NOT t.is_tutorial {task_filter}
+ORDER BY t.id
+"""
+_COUNT_COLUMNS = (
+    "task_id",
+    "campaign_id",
+    "n",
+    "submission_ids",
+    *(f"median_{c}" for c in CATEGORIES),
+    *(f"agreement_{c}" for c in CATEGORIES),
+    "total",
+    "method_version",
+)
+
+
+@dataclass
+class TaskInput:
+    """What one task's reconciliation reads."""
+
+    task_id: int
+    lat: float
+    lon: float
+    known: list[KnownCamera] | None
+    submissions: list[SubmissionCounts] = field(default_factory=list)
+    users: dict[int, int] = field(default_factory=dict)  # submission id -> user id
+    tags: list[ObservedTag] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScoredCamera:
+    """A camera estimate with its confidence and status."""
+
+    estimate: CameraEstimate
+    confidence: float
+    status: str
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One task's counts and cameras."""
+
+    task_id: int
+    counts: TaskCounts | None
+    cameras: list[ScoredCamera]
+
+
+def load_inputs(
+    session: Session, *, campaign_id: int, votes: int, task_ids: Sequence[int] | None
+) -> dict[int, TaskInput]:
+    """Read the tasks' panoramas, earliest N valid submissions and their tags."""
+    params: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "n": votes,
+        "task_ids": list(task_ids or []),
+    }
+    task_filter = "" if task_ids is None else "AND t.id = ANY(:task_ids)"
+    inputs = {
+        int(tid): TaskInput(int(tid), float(lat), float(lon), known_cameras(answer))
+        for tid, lat, lon, answer in session.execute(
+            text(_TASKS.format(task_filter=task_filter)), params
+        )
+    }
+    sub_filter = "" if task_ids is None else "AND s.task_id = ANY(:task_ids)"
+    submission_ids: list[int] = []
+    for row in session.execute(text(_RANKED.format(task_filter=sub_filter)), params):
+        inp = inputs.get(int(row[1]))
+        if inp is None:
+            continue
+        sid = int(row[0])
+        submission_ids.append(sid)
+        inp.users[sid] = int(row[2])
+        counts = dict(zip(CATEGORIES, (int(v) for v in row[4:]), strict=True))
+        inp.submissions.append(SubmissionCounts(sid, row[3], counts))
+    for row in session.execute(text(_TAGS), {"ids": submission_ids}):
+        inputs[int(row[0])].tags.append(
+            ObservedTag(
+                tag_id=int(row[1]),
+                submission_id=int(row[2]),
+                decoder_id=int(row[3]),
+                heading=float(row[4]),
+                pitch=float(row[5]),
+                zoom=float(row[6]),
+                attachment=str(row[7]),
+                camera_type=row[8],
+                base_heading=row[9],
+                base_pitch=row[10],
+            )
+        )
+    return inputs
+
+
+def load_rates(
+    session: Session, *, campaign_id: int, users: Sequence[int] | None = None
+) -> dict[int, DecoderRates]:
+    """Decoder rates from the last reliability run (all of the campaign's, or these users')."""
+    query = (
+        "SELECT user_id, sensitivity, false_alarm, known_tasks FROM decoder_quality "
+        "WHERE campaign_id = :c AND sensitivity IS NOT NULL AND false_alarm IS NOT NULL"
+    )
+    if users is not None:
+        query += " AND user_id = ANY(:users)"
+    rows = session.execute(text(query), {"c": campaign_id, "users": list(users or [])})
+    return {int(u): DecoderRates(float(s), float(f), int(k)) for u, s, f, k in rows}
+
+
+def compute(
+    inp: TaskInput, *, votes: int, rates: dict[int, DecoderRates], prevalence: float
+) -> TaskResult:
+    """Counts and scored cameras of one task (pure: no database)."""
+    counts = task_counts(inp.submissions, votes)
+    if counts is None:
+        return TaskResult(inp.task_id, None, [])
+    viewers = frozenset(inp.users.values())
+    weights = {u: rates[u].sensitivity for u in viewers if u in rates}
+    estimates = estimate_cameras(inp.tags, voters=votes, lat=inp.lat, lon=inp.lon, weights=weights)
+    scored = []
+    known = truths([(e.heading, e.pitch) for e in estimates], inp.known)
+    for est, truth in zip(estimates, known, strict=True):
+        candidate = Candidate(0, viewers, est.supporters & viewers, truth)
+        confidence = posterior_from_rates(candidate, rates, prevalence=prevalence)
+        status = camera_status(majority=est.majority, confidence=confidence, truth=truth)
+        scored.append(ScoredCamera(est, confidence, status))
+    return TaskResult(inp.task_id, counts, scored)
+
+
+def clear(session: Session, *, campaign_id: int, task_ids: Sequence[int] | None) -> None:
+    """Delete the tasks' cameras and counts; dissolve triangulated cameras they were part of."""
+    if task_ids is None:
+        session.execute(text("DELETE FROM cameras WHERE campaign_id = :c"), {"c": campaign_id})
+        session.execute(text("DELETE FROM task_counts WHERE campaign_id = :c"), {"c": campaign_id})
+        return
+    ids = list(task_ids)
+    parents = session.scalars(
+        text(
+            "SELECT DISTINCT merged_into_id FROM cameras "
+            "WHERE task_id = ANY(:ids) AND merged_into_id IS NOT NULL"
+        ),
+        {"ids": ids},
+    ).all()
+    if parents:
+        restore_sightings(session, parent_ids=[int(p) for p in parents])
+    session.execute(text("DELETE FROM cameras WHERE task_id = ANY(:ids)"), {"ids": ids})
+    session.execute(text("DELETE FROM task_counts WHERE task_id = ANY(:ids)"), {"ids": ids})
+
+
+def restore_sightings(session: Session, *, parent_ids: list[int]) -> None:
+    """Turn the sightings of these triangulated cameras back into cameras, then drop them."""
+    rows = session.execute(
+        text("SELECT id, support, voters, confidence FROM cameras WHERE merged_into_id = ANY(:p)"),
+        {"p": parent_ids},
+    ).all()
+    for cid, support, voters, confidence in rows:
+        status = camera_status(majority=2 * support > voters, confidence=confidence)
+        session.execute(
+            text("UPDATE cameras SET status = :s, merged_into_id = NULL WHERE id = :id"),
+            {"s": status, "id": cid},
+        )
+    session.execute(text("DELETE FROM cameras WHERE id = ANY(:p)"), {"p": parent_ids})
+
+
+def write(session: Session, *, campaign_id: int, results: Sequence[TaskResult]) -> int:
+    """COPY the results' counts, cameras and camera tags; return the number of cameras."""
+    with_counts = [r for r in results if r.counts is not None]
+    copy_rows(
+        session, "task_counts", _COUNT_COLUMNS, (_count_row(campaign_id, r) for r in with_counts)
+    )
+    cameras = [(r.task_id, c) for r in results for c in r.cameras]
+    ids = next_ids(session, "cameras_id_seq", len(cameras))
+    copy_rows(
+        session,
+        "cameras",
+        CAMERA_COLUMNS,
+        (_camera_row(cid, campaign_id, tid, c) for cid, (tid, c) in zip(ids, cameras, strict=True)),
+    )
+    copy_rows(
+        session,
+        "camera_tags",
+        ("camera_id", "tag_id"),
+        (
+            (cid, tag_id)
+            for cid, (_, c) in zip(ids, cameras, strict=True)
+            for tag_id in c.estimate.tag_ids
+        ),
+    )
+    return len(cameras)
+
+
+def _count_row(campaign_id: int, result: TaskResult) -> list[Any]:
+    counts = result.counts
+    assert counts is not None
+    return [
+        result.task_id,
+        campaign_id,
+        counts.n,
+        list(counts.submission_ids),
+        *(counts.medians[c] for c in CATEGORIES),
+        *(counts.agreements[c] for c in CATEGORIES),
+        counts.total,
+        METHOD_VERSION,
+    ]
+
+
+def _camera_row(camera_id: int, campaign_id: int, task_id: int, cam: ScoredCamera) -> list[Any]:
+    est = cam.estimate
+    return [
+        camera_id,
+        campaign_id,
+        task_id,
+        cam.status,
+        cam.confidence,
+        est.attachment,
+        est.camera_type,
+        est.heading,
+        est.pitch,
+        f"SRID=4326;POINT({est.lon!r} {est.lat!r})",
+        est.location_method,
+        est.uncertainty_m,
+        est.support,
+        est.voters,
+        1,
+        METHOD_VERSION,
+    ]
+
+
+def reconcile_tasks(
+    session: Session,
+    *,
+    campaign_id: int,
+    votes: int,
+    task_ids: Sequence[int] | None = None,
+    progress: Progress | None = None,
+) -> tuple[int, int]:
+    """Recompute the given tasks (None: every task of the campaign); return (tasks, cameras)."""
+    inputs = load_inputs(session, campaign_id=campaign_id, votes=votes, task_ids=task_ids)
+    users = (
+        None if task_ids is None else sorted({u for i in inputs.values() for u in i.users.values()})
+    )
+    rates = load_rates(session, campaign_id=campaign_id, users=users)
+    prevalence = latest_prevalence(session, campaign_id=campaign_id)
+    results: list[TaskResult] = []
+    total = len(inputs)
+    for done, inp in enumerate(inputs.values(), start=1):
+        results.append(compute(inp, votes=votes, rates=rates, prevalence=prevalence))
+        if progress is not None and (done % 1000 == 0 or done == total):
+            progress("tasks", done, total)
+    clear(session, campaign_id=campaign_id, task_ids=task_ids)
+    cameras = write(session, campaign_id=campaign_id, results=results)
+    return sum(1 for r in results if r.counts is not None), cameras
