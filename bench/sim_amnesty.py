@@ -291,7 +291,8 @@ class _Writer:
             lat, lon = from_local(LAT0, LON0, x, y)
             self.rows["intersections.csv"].append([
                 ref, str(1000 + index), "Brooklyn", rng.choice(("TrafficLight", "")),
-                f"{lat:.6f}", f"{lon:.6f}", pano.ref, f"{rng.randint(2015, 2021)}-{rng.randint(1, 12):02d}",
+                f"{lat:.6f}", f"{lon:.6f}", pano.ref,
+                f"{rng.randint(2015, 2021)}-{rng.randint(1, 12):02d}",
             ])  # fmt: skip
         lat, lon = from_local(LAT0, LON0, *pano.intersections[0][1:])
         self.rows["panorama_url.csv"].append(
@@ -408,8 +409,8 @@ def main() -> None:
     truth = write_campaign(
         args.out, WorldConfig(seed=args.seed, panoramas=args.panoramas, decoders=args.decoders)
     )
-    print(f"{len(truth['panoramas'])} panoramas, {len(truth['cameras'])} cameras, "
-          f"{len(truth['submissions'])} submissions, {len(truth['tags'])} tags -> {args.out}")  # fmt: skip
+    sizes = {k: len(truth[k]) for k in ("panoramas", "cameras", "submissions", "tags")}
+    print(f"{sizes} -> {args.out}")
 
 
 if __name__ == "__main__":

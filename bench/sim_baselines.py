@@ -59,6 +59,10 @@ def _angle(h1: float, p1: float, h2: float, p2: float) -> float:
     return math.degrees(math.acos(dot))
 
 
+def _near(a: tuple[str, float, float, str], b: tuple[str, float, float, str]) -> bool:
+    return _angle(a[1], a[2], b[1], b[2]) <= CLUSTER_DEG
+
+
 def _vec(h: float, p: float) -> tuple[float, float, float]:
     hr, pr = math.radians(h), math.radians(p)
     return (math.cos(pr) * math.sin(hr), math.cos(pr) * math.cos(hr), math.sin(pr))
@@ -121,13 +125,13 @@ def plain_majority(c: Campaign) -> list[Prediction]:
         free = list(range(len(clicks)))
         while free:
             # Seed: the click with the most other decoders' clicks within reach.
-            def reach(i: int) -> int:
-                return sum(
-                    1 for j in free
-                    if clicks[j][0] != clicks[i][0] and _angle(clicks[i][1], clicks[i][2], clicks[j][1], clicks[j][2]) <= CLUSTER_DEG
-                )  # fmt: skip
-
-            seed = max(free, key=lambda i: (reach(i), -i))
+            near = {
+                i: sum(
+                    1 for j in free if clicks[j][0] != clicks[i][0] and _near(clicks[i], clicks[j])
+                )
+                for i in free
+            }
+            seed = max(free, key=lambda i: (near[i], -i))
             members = [seed]
             nearest: dict[str, tuple[float, int]] = {}
             for j in free:
