@@ -78,8 +78,12 @@ def estimate_cameras(
     lat: float,
     lon: float,
     weights: Mapping[int, float] | None = None,
+    spread_deg: float = 0.0,
 ) -> list[CameraEstimate]:
-    """Cluster a panorama's tags and estimate one camera per cluster."""
+    """Cluster a panorama's tags and estimate one camera per cluster.
+
+    `spread_deg` is the campaign's measured click noise per axis (0: DESIGN's 0.3-0.6°).
+    """
     if voters < 1:
         raise ValueError("voters must be at least 1")
     by_id = {t.tag_id: t for t in tags}
@@ -88,12 +92,57 @@ def estimate_cameras(
     # decoder may have answered a merged task twice.
     points = [TagPoint(t.tag_id, t.submission_id, t.heading, t.pitch, t.zoom) for t in tags]
     weights = weights or {}
+    noise = max(CLICK_NOISE_DEG, spread_deg)
+    clusters = absorb_duplicates(
+        rejoin_duplicates(cluster_tags(points, spread_deg=spread_deg)), spread_deg=spread_deg
+    )
     return [
         _estimate(
-            [by_id[p.tag_id] for p in cluster], voters=voters, lat=lat, lon=lon, weights=weights
+            [by_id[p.tag_id] for p in cluster],
+            voters=voters,
+            lat=lat,
+            lon=lon,
+            weights=weights,
+            noise_deg=noise,
         )
-        for cluster in rejoin_duplicates(cluster_tags(points))
+        for cluster in clusters
     ]
+
+
+def absorb_duplicates(
+    clusters: list[list[TagPoint]], *, spread_deg: float = 0.0
+) -> list[list[TagPoint]]:
+    """Fold a second click of a look into the camera that look already tagged nearby.
+
+    A cluster whose looks all support a neighbouring cluster (within every member's radius
+    of its centre), and that holds at most half as many looks, is a double click: its tags
+    join the neighbour without adding a vote. Two cameras on one pole that several decoders
+    each tagged separately have the same looks on both sides, and stay apart.
+    """
+    out = [list(c) for c in clusters]
+    centres = [mean_direction([(t.heading, t.pitch) for t in c]) for c in out]
+    order = sorted(range(len(out)), key=lambda i: (len({t.decoder_id for t in out[i]}), i))
+    for i in order:
+        looks_i = {t.decoder_id for t in out[i]}
+        if not out[i]:
+            continue
+        best: tuple[float, int] | None = None
+        for j, other in enumerate(out):
+            looks_j = {t.decoder_id for t in other}
+            if j == i or not other or not looks_i < looks_j or 2 * len(looks_i) > len(looks_j):
+                continue
+            h, p = centres[j]
+            gaps = [angular_distance(t.heading, t.pitch, h, p) for t in out[i]]
+            fits = all(
+                g <= threshold_for(t.zoom, spread_deg) for g, t in zip(gaps, out[i], strict=True)
+            )
+            if fits and (best is None or max(gaps) < best[0]):
+                best = (max(gaps), j)
+        if best is not None:
+            out[best[1]].extend(out[i])
+            out[i] = []
+    kept = [sorted(c, key=lambda t: t.tag_id) for c in out if c]
+    return sorted(kept, key=lambda c: c[0].tag_id)
 
 
 def rejoin_duplicates(clusters: list[list[TagPoint]]) -> list[list[TagPoint]]:
@@ -145,6 +194,7 @@ def _estimate(
     lat: float,
     lon: float,
     weights: Mapping[int, float],
+    noise_deg: float = CLICK_NOISE_DEG,
 ) -> CameraEstimate:
     w = [weights.get(m.decoder_id, DEFAULT_WEIGHT) for m in members]
     heading, pitch = mean_direction([(m.heading, m.pitch) for m in members])
@@ -161,16 +211,21 @@ def _estimate(
         if typed
         else TYPE_TIE
     )
+    looks = len({m.submission_id for m in members})
     distance, range_sd, method = _range(
-        members, heading=heading, pitch=pitch, attachment=attachment
+        members,
+        heading=heading,
+        pitch=pitch,
+        attachment=attachment,
+        noise_deg=noise_deg / math.sqrt(looks),
     )
-    # Lateral error: the mean of k clicks has k^-1/2 of one click's noise.
-    lateral = distance * math.tan(math.radians(CLICK_NOISE_DEG / math.sqrt(len(members))))
+    # Lateral error: the mean of k looks' clicks has k^-1/2 of one click's noise.
+    lateral = distance * math.tan(math.radians(noise_deg / math.sqrt(looks)))
     cam_lat, cam_lon = destination(lat, lon, heading, distance)
     return CameraEstimate(
         tag_ids=tuple(m.tag_id for m in members),
         supporters=frozenset(m.decoder_id for m in members),
-        support=len({m.submission_id for m in members}),
+        support=looks,
         voters=voters,
         heading=heading,
         pitch=pitch,
@@ -187,7 +242,12 @@ def _estimate(
 
 
 def _range(
-    members: list[ObservedTag], *, heading: float, pitch: float, attachment: str
+    members: list[ObservedTag],
+    *,
+    heading: float,
+    pitch: float,
+    attachment: str,
+    noise_deg: float = CLICK_NOISE_DEG,
 ) -> tuple[float, float, str]:
     """(distance, 1-sigma, method) from the base clicks, else the pitch prior."""
     bases = [
@@ -202,5 +262,5 @@ def _range(
         estimate = range_from_base(sum(bases) / len(bases), noise_deg=noise)
         if estimate is not None:
             return estimate.distance_m, estimate.uncertainty_m, estimate.method
-    prior = range_from_pitch(pitch, attachment)
+    prior = range_from_pitch(pitch, attachment, noise_deg=noise_deg)
     return prior.distance_m, prior.uncertainty_m, prior.method

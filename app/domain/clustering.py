@@ -7,7 +7,8 @@ two cameras). Complete linkage keeps a cluster tight: no chaining of a row of
 cameras on one facade into one.
 """
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,14 @@ from app.domain.sphere import field_of_view
 _MIN_THRESHOLD_DEG = 3.0
 _MAX_THRESHOLD_DEG = 8.0
 _FOV_FRACTION = 1.0 / 15.0
+# The radius from measured noise: 3 sigmas of the difference of two clicks (99 % of
+# Rayleigh), at most 10° (neighbouring corner cameras are 15-40° apart from the panorama).
+SPREAD_SIGMAS = 3.0
+MAX_SPREAD_RADIUS_DEG = 10.0
+# click_spread looks for the nearest other look's tag within 12° and wants 50 such pairs.
+SPREAD_WINDOW_DEG = 12.0
+MIN_SPREAD_PAIRS = 50
+_RAYLEIGH_MEDIAN = math.sqrt(2 * math.log(2))
 # Distances are compared after rounding so that rounding noise (e.g. from
 # rotating every heading) cannot flip a comparison or reorder a tie.
 _DECIMALS = 9
@@ -41,17 +50,59 @@ class TagPoint:
     zoom: float = 1.0
 
 
-def threshold_for(zoom: float) -> float:
-    """Return the clustering radius in degrees for a tag made at a zoom level."""
+def threshold_for(zoom: float, spread_deg: float = 0.0) -> float:
+    """Return the clustering radius in degrees for a tag made at a zoom level.
+
+    `spread_deg` is the data's measured click noise per axis (click_spread): imported
+    campaigns click far less precisely (0.5-2.5° per decoder) than DESIGN's 0.3-0.6°, and
+    the radius must cover two such clicks on one camera.
+    """
     raw = field_of_view(zoom) * _FOV_FRACTION
-    return min(_MAX_THRESHOLD_DEG, max(_MIN_THRESHOLD_DEG, raw))
+    by_zoom = min(_MAX_THRESHOLD_DEG, max(_MIN_THRESHOLD_DEG, raw))
+    return max(by_zoom, min(MAX_SPREAD_RADIUS_DEG, SPREAD_SIGMAS * math.sqrt(2) * spread_deg))
 
 
-def _scaled_distances(tags: Sequence[TagPoint]) -> npt.NDArray[np.float64]:
+def click_spread(panoramas: Iterable[Sequence[TagPoint]]) -> float | None:
+    """Estimate the per-axis click noise (°) from nearest other-look tags; None if too few.
+
+    For each tag, the nearest tag of another look within SPREAD_WINDOW_DEG is most often a
+    click on the same camera; the difference of two clicks with per-axis noise s is
+    Rayleigh with scale s·√2, whose median is 1.177·s·√2.
+    """
+    gaps: list[float] = []
+    for tags in panoramas:
+        if len(tags) < 2:
+            continue
+        d = _distances(tags)
+        looks = np.array([t.decoder_id for t in tags])
+        d[looks[:, None] == looks[None, :]] = np.inf
+        nearest = d.min(axis=1)
+        gaps.extend(float(g) for g in nearest if g <= SPREAD_WINDOW_DEG)
+    if len(gaps) < MIN_SPREAD_PAIRS:
+        return None
+    return float(np.median(gaps)) / (_RAYLEIGH_MEDIAN * math.sqrt(2))
+
+
+def _distances(tags: Sequence[TagPoint]) -> npt.NDArray[np.float64]:
+    """Pairwise angular distances in degrees."""
+    heading = np.radians(np.array([t.heading for t in tags], dtype=np.float64))
+    pitch = np.radians(np.array([t.pitch for t in tags], dtype=np.float64))
+    dh = heading[None, :] - heading[:, None]
+    sin_p, cos_p = np.sin(pitch), np.cos(pitch)
+    cross = np.hypot(
+        cos_p[None, :] * np.sin(dh),
+        cos_p[:, None] * sin_p[None, :] - sin_p[:, None] * cos_p[None, :] * np.cos(dh),
+    )
+    dot = sin_p[:, None] * sin_p[None, :] + cos_p[:, None] * cos_p[None, :] * np.cos(dh)
+    out: npt.NDArray[np.float64] = np.degrees(np.arctan2(cross, dot))
+    return out
+
+
+def _scaled_distances(tags: Sequence[TagPoint], spread_deg: float) -> npt.NDArray[np.float64]:
     """Pairwise angular distance / pair threshold; inf for same-decoder pairs."""
     heading = np.radians(np.array([t.heading for t in tags], dtype=np.float64))
     pitch = np.radians(np.array([t.pitch for t in tags], dtype=np.float64))
-    thresholds = np.array([threshold_for(t.zoom) for t in tags], dtype=np.float64)
+    thresholds = np.array([threshold_for(t.zoom, spread_deg) for t in tags], dtype=np.float64)
     decoders = np.array([t.decoder_id for t in tags])
     # Vincenty's form, as in sphere.angular_distance: stable for small angles
     # and a function of heading differences only, so wrap-around at 0/360 and
@@ -72,13 +123,13 @@ def _scaled_distances(tags: Sequence[TagPoint]) -> npt.NDArray[np.float64]:
     return scaled
 
 
-def cluster_tags(tags: Sequence[TagPoint]) -> list[list[TagPoint]]:
+def cluster_tags(tags: Sequence[TagPoint], *, spread_deg: float = 0.0) -> list[list[TagPoint]]:
     """Partition tags into clusters, never two tags of one decoder together."""
     ordered = sorted(tags, key=lambda t: (t.tag_id, t.decoder_id, t.heading, t.pitch))
     n = len(ordered)
     if n == 0:
         return []
-    scaled = _scaled_distances(ordered)
+    scaled = _scaled_distances(ordered, spread_deg)
     np.fill_diagonal(scaled, np.inf)
     members: list[list[int]] = [[i] for i in range(n)]
     while True:

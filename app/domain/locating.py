@@ -72,7 +72,9 @@ def range_from_base(
     return RangeEstimate(distance_m=distance, uncertainty_m=sd, method="base_click")
 
 
-def range_from_pitch(pitch: float, attachment: str) -> RangeEstimate:
+def range_from_pitch(
+    pitch: float, attachment: str, *, noise_deg: float = CLICK_NOISE_DEG
+) -> RangeEstimate:
     """Return a distance guessed from the camera's pitch and a mounting-height prior."""
     if attachment not in MOUNT_HEIGHT_PRIOR_M:
         raise ValueError(f"unknown attachment {attachment!r}")
@@ -91,6 +93,6 @@ def range_from_pitch(pitch: float, attachment: str) -> RangeEstimate:
     # the band's width caps how unsure a guess inside it can honestly be.
     from_height = height_sd / math.tan(elevation)
     from_click = (height - CAMERA_HEIGHT_M) / math.sin(elevation) ** 2
-    from_click *= math.radians(CLICK_NOISE_DEG)
+    from_click *= math.radians(noise_deg)
     sd = min(math.hypot(from_height, from_click), MAX_RANGE_M - MIN_RANGE_M)
     return RangeEstimate(distance_m=distance, uncertainty_m=sd, method="pitch_prior")

@@ -203,9 +203,27 @@ def test_status_rule() -> None:
 
 def test_a_duplicate_click_does_not_split_one_camera_in_two() -> None:
     # Look 1 clicked the camera twice; complete linkage alone pairs (1a, 2) and (1b, 3).
+    # The spare click joins the camera without adding a vote (issue 9.3).
     tags = [tag(1, 1, 100.0), tag(2, 2, 100.3), tag(3, 1, 101.2), tag(4, 3, 101.5)]
     cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON)
-    assert sorted((c.support, c.tag_ids) for c in cams) == [(1, (1,)), (3, (2, 3, 4))]
+    assert [(c.support, c.tag_ids) for c in cams] == [(3, (1, 2, 3, 4))]
+
+
+def test_two_cameras_on_one_pole_stay_apart_when_decoders_separated_them() -> None:
+    # Two cameras 2.5° apart, each tagged by all three looks, at 2.5° click noise.
+    tags = [
+        tag(1, 1, 100.0), tag(2, 2, 100.8), tag(3, 3, 99.5),
+        tag(4, 1, 102.5), tag(5, 2, 103.3), tag(6, 3, 102.0),
+    ]  # fmt: skip
+    cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON, spread_deg=2.5)
+    assert sorted(c.support for c in cams) == [3, 3]
+
+
+def test_noisy_clicks_on_one_camera_make_one_camera_at_the_measured_spread() -> None:
+    tags = [tag(1, 1, 100.0, pitch=10.0), tag(2, 2, 104.0, pitch=12.0), tag(3, 3, 101.0, pitch=7.0)]
+    assert len(estimate_cameras(tags, voters=3, lat=LAT, lon=LON)) > 1
+    cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON, spread_deg=2.0)
+    assert [c.support for c in cams] == [3]
 
 
 def test_rejoin_leaves_two_cameras_far_apart_alone() -> None:

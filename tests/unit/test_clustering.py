@@ -164,3 +164,31 @@ def test_tags_more_than_eight_degrees_apart_never_merge(
     h2, p2 = offset(heading, pitch, course, gap)
     tags = [TagPoint(1, 1, heading, pitch, 0.0), TagPoint(2, 2, h2, p2, 0.0)]
     assert len(cluster_tags(tags)) == 2
+
+
+def test_click_spread_recovers_the_click_noise() -> None:
+    import random
+
+    from app.domain.clustering import click_spread
+
+    rng = random.Random(3)
+    panoramas = []
+    for p in range(200):
+        centre = rng.uniform(0, 360)
+        panoramas.append(
+            [
+                TagPoint(3 * p + k, k, centre + rng.gauss(0, 2.0), 10 + rng.gauss(0, 2.0), 2.0)
+                for k in range(3)
+            ]
+        )
+    spread = click_spread(panoramas)
+    assert spread is not None
+    assert 1.4 < spread < 2.6
+
+
+def test_the_measured_spread_widens_the_radius_but_never_past_the_cap() -> None:
+    from app.domain.clustering import MAX_SPREAD_RADIUS_DEG
+
+    assert threshold_for(2.0, 0.0) == threshold_for(2.0)
+    assert threshold_for(2.0, 2.0) > threshold_for(2.0)
+    assert threshold_for(2.0, 50.0) == MAX_SPREAD_RADIUS_DEG
