@@ -193,12 +193,24 @@ def test_every_tag_supports_exactly_one_camera(clicks: list[tuple[float, float]]
 
 
 def test_status_rule() -> None:
+    # A strict majority is confirmed whatever an unanchored estimate says (issue 9.1).
     assert camera_status(majority=True, confidence=0.9) == "confirmed"
-    assert camera_status(majority=True, confidence=0.4) == "candidate"
+    assert camera_status(majority=True, confidence=0.05) == "confirmed"
     assert camera_status(majority=False, confidence=0.99) == "candidate"
-    assert camera_status(majority=True, confidence=0.05) == "rejected"
+    assert camera_status(majority=False, confidence=0.99, anchored=True) == "confirmed"
+    assert camera_status(majority=False, confidence=0.3, corroborated=True) == "confirmed"
+    assert camera_status(majority=False, confidence=0.05) == "rejected"
     assert camera_status(majority=False, confidence=0.0, truth=True) == "confirmed"
     assert camera_status(majority=True, confidence=1.0, truth=False) == "rejected"
+
+
+def test_corroboration_needs_two_panoramas_reaching_a_majority() -> None:
+    from app.domain.status import corroborated
+
+    assert corroborated([(1, 3), (1, 3)])
+    assert not corroborated([(1, 3)])
+    assert not corroborated([(1, 5), (1, 5)])
+    assert corroborated([(2, 5), (1, 5)])
 
 
 def test_a_duplicate_click_does_not_split_one_camera_in_two() -> None:

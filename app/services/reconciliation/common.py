@@ -7,11 +7,12 @@ from collections.abc import Callable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.domain.reliability import DEFAULT_MODEL, CrowdModel
 from app.errors import Conflict
 
 # Stored with every result; bump it whenever a rule or threshold of DESIGN §5 changes so
 # that published figures say which method produced them.
-METHOD_VERSION = "2026.11-1"
+METHOD_VERSION = "2026.12-1"
 
 # Advisory lock namespaces (first key; the campaign id is the second). 7301 is taken by
 # assignment (one decoder's lease requests).
@@ -83,13 +84,24 @@ def next_ids(session: Session, sequence: str, n: int) -> list[int]:
     return [int(i) for i in rows]
 
 
-def latest_prevalence(session: Session, *, campaign_id: int) -> float:
-    """The share of real cameras among candidates in the campaign's last run, else 0.5."""
-    value = session.scalar(
+def latest_model(session: Session, *, campaign_id: int) -> tuple[CrowdModel, float | None]:
+    """The crowd model and click spread of the campaign's last run (defaults without one)."""
+    stats = session.scalar(
         text(
-            "SELECT (stats->>'prevalence')::float FROM reconcile_runs "
-            "WHERE campaign_id = :c AND stats ? 'prevalence' ORDER BY id DESC LIMIT 1"
+            "SELECT stats FROM reconcile_runs WHERE campaign_id = :c AND stats ? 'model' "
+            "ORDER BY id DESC LIMIT 1"
         ),
         {"c": campaign_id},
     )
-    return float(value) if value is not None and 0.0 < float(value) < 1.0 else 0.5
+    if not isinstance(stats, dict) or not isinstance(stats.get("model"), dict):
+        return DEFAULT_MODEL, None
+    m = stats["model"]
+    spread = stats.get("spread_deg")
+    model = CrowdModel(
+        prevalence=float(m.get("prevalence", DEFAULT_MODEL.prevalence)),
+        sensitivity=float(m.get("sensitivity", DEFAULT_MODEL.sensitivity)),
+        false_alarm=float(m.get("false_alarm", DEFAULT_MODEL.false_alarm)),
+        coincidence=float(m.get("coincidence", DEFAULT_MODEL.coincidence)),
+        anchored=bool(m.get("anchored", False)),
+    )
+    return model, float(spread) if spread is not None else None

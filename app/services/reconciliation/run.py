@@ -24,6 +24,7 @@ from app.services.reconciliation.common import (
     METHOD_VERSION,
     Progress,
     ReconcileBusy,
+    latest_model,
     lock_campaign_run,
     try_job_lock,
 )
@@ -59,6 +60,8 @@ class RunSummary:
     statuses: dict[str, int] = field(default_factory=dict)
     decoders: int = 0
     prevalence: float = 0.5
+    model: dict[str, Any] = field(default_factory=dict)
+    spread_deg: float | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -68,10 +71,10 @@ def reconcile_task(session: Session, *, task_id: int) -> int:
     if task is None:
         raise NotFound(f"No task {task_id}.", code="task_not_found")
     campaign = session.get_one(Campaign, task.campaign_id)
-    _, cameras = reconcile_tasks(
+    done = reconcile_tasks(
         session, campaign_id=campaign.id, votes=campaign.votes_per_task, task_ids=[task_id]
     )
-    return cameras
+    return done.cameras
 
 
 def _pending_jobs(session: Session, *, campaign_id: int) -> list[int]:
@@ -133,22 +136,23 @@ class _Laps:
 
 def _recompute_tasks(
     session: Session, *, campaign: Campaign, full: bool, progress: Progress | None
-) -> int:
-    """Recompute the pending (or all) tasks and drop the queue jobs they cover."""
+) -> tuple[int, float | None]:
+    """Recompute the pending (or all) tasks, drop the queue jobs they cover; (tasks, spread)."""
     # With full=True every task is recomputed, so every queued job is covered: dropping
     # them all is safe because the job lock keeps workers out until this commits.
     task_ids, jobs = (None, None) if full else _pending_tasks(session, campaign=campaign)
-    tasks = 0
+    tasks, spread = 0, None
     if task_ids is None or task_ids:
-        tasks, _ = reconcile_tasks(
+        done = reconcile_tasks(
             session,
             campaign_id=campaign.id,
             votes=campaign.votes_per_task,
             task_ids=task_ids,
             progress=progress,
         )
+        tasks, spread = done.tasks, done.spread_deg
     _delete_jobs(session, campaign_id=campaign.id, task_ids=jobs)
-    return tasks
+    return tasks, spread
 
 
 def reconcile_campaign(
@@ -169,11 +173,13 @@ def reconcile_campaign(
     session.add(run)
     session.flush()
     laps = _Laps()
-    tasks = _recompute_tasks(session, campaign=campaign, full=full, progress=progress)
+    tasks, spread = _recompute_tasks(session, campaign=campaign, full=full, progress=progress)
+    if spread is None:
+        spread = latest_model(session, campaign_id=campaign.id)[1]
     laps.lap("tasks")
     if progress:
         progress("matching", 0, 1)
-    merged = match_campaign(session, campaign_id=campaign.id)
+    merged = match_campaign(session, campaign_id=campaign.id, spread_deg=spread or 0.0)
     laps.lap("matching")
     if progress:
         progress("reliability", 0, 1)
@@ -188,7 +194,9 @@ def reconcile_campaign(
         merged=merged,
         statuses=stats.statuses,
         decoders=stats.decoders,
-        prevalence=stats.prevalence,
+        prevalence=stats.model.prevalence,
+        model=asdict(stats.model),
+        spread_deg=spread,
         seconds=laps.seconds,
     )
     run.tasks, run.cameras = summary.tasks, summary.cameras

@@ -20,6 +20,7 @@ from app.cli import cli
 from app.db import make_sessionmaker
 from app.main import create_app
 from app.models import Campaign, Task
+from app.services.reconciliation import METHOD_VERSION
 from app.services.reconciliation.queue import drain
 from app.settings import Settings
 from tests.factories import bearer, make_campaign, make_submission, make_task, make_user, tag
@@ -87,7 +88,7 @@ def test_cli_reconciles_a_campaign_with_a_progress_bar(
     campaign, _ = live_campaign
     result = runner.invoke(cli, ["reconcile", "--campaign", campaign.slug, "--full"])
     assert result.exit_code == 0, result.output
-    assert f"reconciled 3 tasks of {campaign.slug} (full, method 2026.11-1)" in result.output
+    assert f"reconciled 3 tasks of {campaign.slug} (full, method {METHOD_VERSION})" in result.output
     assert "Tasks" in result.output and "Reliability" in result.output
     c = campaign.id
     assert count(live_engine, "SELECT count(*) FROM task_counts WHERE campaign_id = :c", c=c) == 3
