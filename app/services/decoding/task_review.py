@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound
 from app.models import Assignment, Campaign, Panorama, Submission, Task
 from app.schemas.tasks import TaskFix, TaskSummary
+from app.services.reconciliation import forget_tasks
 
 
 def _summary(task: Task, panorama: Panorama, problems: int) -> TaskSummary:
@@ -74,7 +75,7 @@ def reopen(session: Session, *, task_id: int, fix: TaskFix) -> TaskSummary:
 
 
 def exclude(session: Session, *, task_id: int) -> TaskSummary:
-    """Take a task out of the campaign for good."""
+    """Take a task out of the campaign for good, with its reconciled results."""
     task = _locked_task(session, task_id)
     task.status = "excluded"
     session.execute(
@@ -83,5 +84,8 @@ def exclude(session: Session, *, task_id: int) -> TaskSummary:
         .values(status="expired", finished_at=func.now())
     )
     session.flush()
+    # Its cameras and counts leave every published output in this same transaction
+    # (issue 9.4), not at the next --full run.
+    forget_tasks(session, campaign_id=task.campaign_id, task_ids=[task.id])
     panorama = session.get_one(Panorama, task.panorama_id)
     return _summary(task, panorama, 0)

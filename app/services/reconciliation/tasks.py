@@ -340,3 +340,11 @@ def reconcile_tasks(
     clear(session, campaign_id=campaign_id, task_ids=task_ids)
     cameras = write(session, campaign_id=campaign_id, results=results)
     return TasksDone(sum(1 for r in results if r.counts is not None), cameras, spread)
+
+
+def forget_tasks(session: Session, *, campaign_id: int, task_ids: Sequence[int]) -> None:
+    """Remove the tasks' cameras, counts and queued jobs (an excluded task publishes nothing)."""
+    clear(session, campaign_id=campaign_id, task_ids=task_ids)
+    session.execute(
+        text("DELETE FROM reconcile_jobs WHERE task_id = ANY(:ids)"), {"ids": list(task_ids)}
+    )

@@ -1,0 +1,62 @@
+"""Reconciliation on a campaign in the published format, with no known answers (issue 9.5).
+
+bench/sim_amnesty.py writes the four Decode Surveillance NYC files (no known answers, no base
+clicks, 0.5-2.5° noise per decoder, many misses); `decoders import amnesty` loads them and
+`decoders reconcile --full` reconciles them; confirmed cameras must beat the plain-majority
+rule (bench/sim_baselines.py, independent of app's clustering) computed on the same files.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from app.cli import cli
+from bench.amnesty_compare import confirmed
+from bench.sim_amnesty import WorldConfig, write_campaign
+from bench.sim_baselines import load, plain_majority, score
+
+
+def test_an_imported_campaign_without_known_answers_beats_the_plain_majority_rule(
+    cli_runner: CliRunner, live_database_url: str, tmp_path: Path
+) -> None:
+    truth = write_campaign(tmp_path, WorldConfig(seed=7, panoramas=400, decoders=90))
+    files = load(tmp_path, truth)
+    slug = f"pub-{uuid.uuid4().hex[:8]}"
+    assert (
+        cli_runner.invoke(cli, ["campaign", "create", slug, "--name", "Published"]).exit_code == 0
+    )
+    result = cli_runner.invoke(
+        cli, ["import", "amnesty", str(tmp_path), "--campaign", slug, "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    result = cli_runner.invoke(cli, ["reconcile", "--campaign", slug, "--full"])
+    assert result.exit_code == 0, result.output
+    engine = create_engine(live_database_url)
+    with Session(engine) as session:
+        campaign_id = session.scalar(text("SELECT id FROM campaigns WHERE slug = :s"), {"s": slug})
+        ours = score(confirmed(session, int(campaign_id)), files)
+        # Every cluster a strict majority tagged is at least a candidate: none is rejected.
+        rejected = session.scalar(
+            text(
+                "SELECT count(*) FROM cameras WHERE campaign_id = :c AND status = 'rejected' "
+                "AND 2 * support > voters"
+            ),
+            {"c": campaign_id},
+        )
+    engine.dispose()
+    plain = score(plain_majority(files), files)
+    assert rejected == 0
+    assert ours["precision"] >= plain["precision"]
+    assert ours["recall"] >= plain["recall"]
+    assert ours["precision"] >= 0.9
+    assert ours["recall"] >= 0.78
+    assert ours["location"]["triangulated"]["median_m"] <= 3.0
+    assert (
+        ours["location"]["pitch_prior"]["median_m"]
+        <= plain["location"]["pitch_prior"]["median_m"] + 0.5
+    )
