@@ -60,3 +60,22 @@ def test_an_imported_campaign_without_known_answers_beats_the_plain_majority_rul
         ours["location"]["pitch_prior"]["median_m"]
         <= plain["location"]["pitch_prior"]["median_m"] + 0.5
     )
+
+
+def test_excluding_a_task_removes_its_cameras_and_counts_at_once(session: Session) -> None:
+    from app.models import Submission
+    from app.services.decoding import exclude
+    from app.services.reconciliation.tasks import reconcile_tasks
+    from tests.factories import make_campaign, make_submission, make_task, make_user, tag
+
+    campaign = make_campaign(session, votes_per_task=3)
+    task = make_task(session, campaign, status="complete")
+    for _ in range(3):
+        make_submission(session, task, make_user(session), tag(100.0, 8.0))
+    reconcile_tasks(session, campaign_id=campaign.id, votes=3, task_ids=[task.id])
+    count = "SELECT count(*) FROM {} WHERE task_id = :t"
+    assert session.scalar(text(count.format("cameras")), {"t": task.id}) == 1
+    exclude(session, task_id=task.id)
+    assert session.scalar(text(count.format("cameras")), {"t": task.id}) == 0
+    assert session.scalar(text(count.format("task_counts")), {"t": task.id}) == 0
+    assert session.query(Submission).filter_by(task_id=task.id).count() == 3
