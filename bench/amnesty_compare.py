@@ -31,9 +31,8 @@ FILES = ("intersections.csv", "panorama_url.csv", "counts.csv", "cameras.csv")
 
 def import_and_reconcile(session: Session, directory: Path, *, slug: str) -> dict[str, Any]:
     """Import the files into a new campaign, run a full reconciliation; the run's summary."""
-    from app.services.imports import import_amnesty
-
     from app.models import Campaign
+    from app.services.imports import import_amnesty
     from app.services.reconciliation import reconcile_campaign
 
     campaign = Campaign(slug=slug, name=slug, status="open", votes_per_task=3)
