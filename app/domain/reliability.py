@@ -215,9 +215,15 @@ class _Params:
     campaign_lam: float
 
 
+def _p0(v: _Votes, sens: FloatArray) -> FloatArray:
+    """P(every viewer missed it | real) per candidate."""
+    p0: FloatArray = np.exp(np.bincount(v.cand, weights=np.log1p(-sens)[v.dec], minlength=v.n_cand))
+    return p0
+
+
 def _m_step(v: _Votes, q: FloatArray, sens: FloatArray, lam: FloatArray) -> _Params:
     n_dec = len(v.decoder_ids)
-    _, _, p0 = _log_likelihoods(v, sens, lam, 0.02)
+    p0 = _p0(v, sens)
     ghosts = np.where(v.selected, p0 / np.maximum(1.0 - p0, 1e-12), 0.0)
     # Cap the augmentation: a candidate seen by one weak decoder would otherwise stand for
     # dozens of unseen copies and let a few such candidates set everyone's sensitivity.
@@ -268,6 +274,64 @@ def _histogram(candidates: Sequence[Candidate]) -> tuple[dict[int, int], int]:
     return hist, n
 
 
+def _posteriors(v: _Votes, p: _Params) -> FloatArray:
+    return _e_step(v, p.sens, p.lam, p.c, p.prevalence)
+
+
+def _em_map(v: _Votes, params: _Params, q: FloatArray | None = None) -> _Params:
+    """One EM iteration from these parameters (q: their posteriors, if already known)."""
+    q = _posteriors(v, params) if q is None else q
+    return _m_step(v, q, params.sens, params.lam)
+
+
+def _vector(p: _Params) -> FloatArray:
+    return np.concatenate([p.sens, p.lam, [p.c, p.prevalence]])
+
+
+def _unvector(x: FloatArray, like: _Params) -> _Params:
+    n = len(like.sens)
+    return _Params(
+        sens=np.clip(x[:n], _EPS, 1 - _EPS),
+        lam=np.clip(x[n : 2 * n], _EPS, None),
+        c=float(min(max(x[2 * n], _EPS), 0.5)),
+        prevalence=float(min(max(x[2 * n + 1], 0.01), 0.99)),
+        campaign_sens=like.campaign_sens,
+        campaign_lam=like.campaign_lam,
+    )
+
+
+def _squarem(
+    v: _Votes, params: _Params, *, max_iter: int, tol: float
+) -> tuple[_Params, FloatArray, int]:
+    """EM to a fixed point, accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3).
+
+    Plain EM on this model creeps: the truncation augmentation and the shrinkage make the
+    map nearly flat, and 200 iterations left posteriors still moving by 1e-3. Two EM steps
+    give a secant direction; the step along it is extrapolated (steplength <= -1, i.e. at
+    least the two EM steps) and then stabilised by one more EM step, which also restores
+    the parameters' bounds. Stops when no posterior moves by `tol` between cycles; each
+    EM evaluation counts as one iteration.
+    """
+    q = _posteriors(v, params)
+    iterations = 0
+    while iterations < max_iter:
+        p1 = _em_map(v, params, q)
+        p2 = _em_map(v, p1)
+        x0, x1, x2 = _vector(params), _vector(p1), _vector(p2)
+        r, d = x1 - x0, x2 - 2 * x1 + x0
+        rr, dd = float(r @ r), float(d @ d)
+        alpha = min(-math.sqrt(rr / dd), -1.0) if dd > 0 else -1.0
+        jumped = _unvector(x0 - 2 * alpha * r + alpha * alpha * d, p2)
+        params = _em_map(v, jumped)
+        iterations += 3
+        updated = _posteriors(v, params)
+        change = float(np.max(np.abs(updated - q), initial=0.0))
+        q = updated
+        if change < tol:
+            break
+    return params, q, iterations
+
+
 def estimate_reliability(
     candidates: Sequence[Candidate],
     *,
@@ -288,17 +352,8 @@ def estimate_reliability(
     sens = np.full(n_dec, s0)
     lam = np.full(n_dec, max(lam0, _EPS))
     c = COINCIDENCE_PRIOR[0] / sum(COINCIDENCE_PRIOR)
-    q = _e_step(v, sens, lam, c, prevalence)
     params = _Params(sens, lam, c, prevalence, s0, lam0)
-    iterations = 0
-    while iterations < max_iter:
-        iterations += 1
-        params = _m_step(v, q, params.sens, params.lam)
-        updated = _e_step(v, params.sens, params.lam, params.c, params.prevalence)
-        change = float(np.max(np.abs(updated - q), initial=0.0))
-        q = updated
-        if change < tol:
-            break
+    params, q, iterations = _squarem(v, params, max_iter=max_iter, tol=tol)
     known = v.known
     anchored = bool(
         np.sum(known & (v.known_value > 0)) >= MIN_ANCHORS
@@ -328,18 +383,33 @@ def posterior_from_rates(
     """One E-step for a new candidate with decoder rates and a model from an earlier run."""
     if candidate.truth is not None:
         return 1.0 if candidate.truth else 0.0
+    # The E-step's likelihoods for one candidate in plain floats: the incremental step
+    # scores each camera of a task this way, and numpy's per-call overhead on arrays of
+    # three viewers is ten times the arithmetic.
     default = DecoderRates(model.sensitivity, model.false_alarm, 0)
-    viewers = sorted(candidate.viewers)
-    sens = np.array([rates.get(d, default).sensitivity for d in viewers], dtype=np.float64)
-    lam = np.array([rates.get(d, default).false_alarm for d in viewers], dtype=np.float64)
-    one = Candidate(0, candidate.viewers, candidate.supporters, None, candidate.selected)
-    v = _flatten([one], None)
-    # _flatten orders decoders by id, as `viewers` is.
-    q = _e_step(
-        v,
-        np.clip(sens, _EPS, 1 - _EPS),
-        np.clip(lam, _EPS, None),
-        min(max(model.coincidence, _EPS), 0.5),
-        min(max(model.prevalence, 0.01), 0.99),
-    )
-    return float(q[0])
+    c = min(max(model.coincidence, _EPS), 0.5)
+    prevalence = min(max(model.prevalence, 0.01), 0.99)
+    log_real = log_p0 = lam_viewers = lam_supporters = 0.0
+    for d in sorted(candidate.viewers):
+        r = rates.get(d, default)
+        s = min(max(r.sensitivity, _EPS), 1 - _EPS)
+        lam = max(r.false_alarm, _EPS)
+        lam_viewers += lam
+        log_p0 += math.log1p(-s)
+        if d in candidate.supporters:
+            log_real += math.log(s)
+            lam_supporters += lam
+        else:
+            log_real += math.log1p(-s)
+    if candidate.selected:
+        log_real -= math.log(max(1.0 - math.exp(log_p0), 1e-300))
+    n_sup = len(candidate.supporters)
+    creator = math.log(max(lam_supporters, 1e-300) / max(lam_viewers, 1e-300)) if n_sup else 0.0
+    misses = len(candidate.viewers) - n_sup
+    log_false = creator + max(n_sup - 1, 0) * math.log(c) + misses * math.log1p(-c)
+    logit = log_real - log_false + math.log(prevalence) - math.log1p(-prevalence)
+    # Overflow-free sigmoid.
+    if logit >= 0:
+        return 1.0 / (1.0 + math.exp(-logit))
+    z = math.exp(logit)
+    return z / (1.0 + z)

@@ -125,6 +125,20 @@ def test_posterior_from_rates_agrees_with_the_model_and_keeps_known_truth() -> N
     assert posterior_from_rates(known, rates, model=model) == 0.0
 
 
+def test_posterior_from_rates_reproduces_the_fitted_posteriors() -> None:
+    cands, _, looks = campaign(4, panoramas=300)
+    result = estimate_reliability(cands, looks=looks)
+    for c in cands[:200]:
+        again = posterior_from_rates(c, result.decoders, model=result.model)
+        assert abs(again - result.posteriors[c.candidate_id]) < 1e-9
+
+
+def test_em_reaches_its_fixed_point_well_within_the_iteration_budget() -> None:
+    cands, _, looks = campaign(5, panoramas=2000)
+    result = estimate_reliability(cands, looks=looks)
+    assert result.iterations < 150
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 5))
 def test_a_cluster_tagged_by_every_viewer_is_likely_whatever_the_campaign(
