@@ -12,8 +12,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.domain.clustering import TagPoint, cluster_tags, threshold_for
-from app.domain.locating import CLICK_NOISE_DEG, range_from_base, range_from_pitch
+from app.domain.clustering import (
+    GAP_DECIMALS,
+    TagPoint,
+    cluster_tags,
+    join_splits,
+    threshold_for,
+)
+from app.domain.locating import CLICK_NOISE_DEG, Heights, range_from_base, range_from_pitch
 from app.domain.sphere import angular_distance, mean_direction
 from app.domain.status import is_majority
 from app.domain.triangulation import destination
@@ -79,10 +85,12 @@ def estimate_cameras(
     lon: float,
     weights: Mapping[int, float] | None = None,
     spread_deg: float = 0.0,
+    heights: Heights | None = None,
 ) -> list[CameraEstimate]:
     """Cluster a panorama's tags and estimate one camera per cluster.
 
-    `spread_deg` is the campaign's measured click noise per axis (0: DESIGN's 0.3-0.6°).
+    `spread_deg` is the campaign's measured click noise per axis (0: DESIGN's 0.3-0.6°);
+    `heights` the mounting heights measured on its triangulated cameras (None: the priors).
     """
     if voters < 1:
         raise ValueError("voters must be at least 1")
@@ -93,9 +101,13 @@ def estimate_cameras(
     points = [TagPoint(t.tag_id, t.submission_id, t.heading, t.pitch, t.zoom) for t in tags]
     weights = weights or {}
     noise = max(CLICK_NOISE_DEG, spread_deg)
-    clusters = absorb_duplicates(
-        rejoin_duplicates(cluster_tags(points, spread_deg=spread_deg)), spread_deg=spread_deg
-    )
+    clusters = cluster_tags(points, spread_deg=spread_deg)
+    if len({t.submission_id for t in tags}) < len(tags):
+        # Only a look with two clicks can split one camera or click it twice; most tasks
+        # have none, and skipping both passes halves the per-task time.
+        clusters = absorb_duplicates(rejoin_duplicates(clusters), spread_deg=spread_deg)
+    if len(clusters) > 1:
+        clusters = join_splits(clusters, voters=voters, spread_deg=spread_deg)
     return [
         _estimate(
             [by_id[p.tag_id] for p in cluster],
@@ -104,6 +116,7 @@ def estimate_cameras(
             lon=lon,
             weights=weights,
             noise_deg=noise,
+            heights=heights,
         )
         for cluster in clusters
     ]
@@ -132,7 +145,7 @@ def absorb_duplicates(
             if j == i or not other or not looks_i < looks_j or 2 * len(looks_i) > len(looks_j):
                 continue
             h, p = centres[j]
-            gaps = [angular_distance(t.heading, t.pitch, h, p) for t in out[i]]
+            gaps = [round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in out[i]]
             fits = all(
                 g <= threshold_for(t.zoom, spread_deg) for g, t in zip(gaps, out[i], strict=True)
             )
@@ -176,7 +189,7 @@ def _rejoined(a: list[TagPoint], b: list[TagPoint]) -> tuple[list[TagPoint], lis
         return None
     both = a + b
     h, p = mean_direction([(t.heading, t.pitch) for t in both])
-    gaps = {t.tag_id: angular_distance(t.heading, t.pitch, h, p) for t in both}
+    gaps = {t.tag_id: round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in both}
     if any(gaps[t.tag_id] > threshold_for(t.zoom) for t in both):
         return None
     best: dict[int, TagPoint] = {}
@@ -195,6 +208,7 @@ def _estimate(
     lon: float,
     weights: Mapping[int, float],
     noise_deg: float = CLICK_NOISE_DEG,
+    heights: Heights | None = None,
 ) -> CameraEstimate:
     w = [weights.get(m.decoder_id, DEFAULT_WEIGHT) for m in members]
     heading, pitch = mean_direction([(m.heading, m.pitch) for m in members])
@@ -218,10 +232,11 @@ def _estimate(
         pitch=pitch,
         attachment=attachment,
         noise_deg=noise_deg / math.sqrt(looks),
+        heights=heights,
     )
-    # Lateral error: the mean of k looks' clicks has k^-1/2 of one click's noise.
-    lateral = distance * math.tan(math.radians(noise_deg / math.sqrt(looks)))
-    cam_lat, cam_lon = destination(lat, lon, heading, distance)
+    cam_lat, cam_lon, uncertainty = _place(
+        lat, lon, heading, distance, range_sd, noise_deg / math.sqrt(looks)
+    )
     return CameraEstimate(
         tag_ids=tuple(m.tag_id for m in members),
         supporters=frozenset(m.decoder_id for m in members),
@@ -232,13 +247,39 @@ def _estimate(
         attachment=attachment,
         camera_type=camera_type,
         distance_m=distance,
-        # The 1-sigma semi-major axis, like a triangulation's: along the ray
-        # the range error dominates, across it the bearing's.
-        uncertainty_m=max(range_sd, lateral),
+        uncertainty_m=uncertainty,
         location_method=method,
         lat=cam_lat,
         lon=cam_lon,
     )
+
+
+def _place(
+    lat: float, lon: float, heading: float, distance: float, range_sd: float, noise_deg: float
+) -> tuple[float, float, float]:
+    """(lat, lon, 1-sigma semi-major axis) of a camera `distance` along the bearing."""
+    # Like a triangulation's: along the ray the range error dominates, across it the
+    # bearing's (the mean of k looks' clicks has k^-1/2 of one click's noise).
+    lateral = distance * math.tan(math.radians(noise_deg))
+    cam_lat, cam_lon = destination(lat, lon, heading, distance)
+    return cam_lat, cam_lon, max(range_sd, lateral)
+
+
+def place_by_pitch(
+    *,
+    lat: float,
+    lon: float,
+    heading: float,
+    pitch: float,
+    attachment: str,
+    looks: int,
+    spread_deg: float = 0.0,
+    heights: Heights | None = None,
+) -> tuple[float, float, float]:
+    """(lat, lon, uncertainty) of a pitch-prior camera, as estimate_cameras places it."""
+    noise = max(CLICK_NOISE_DEG, spread_deg) / math.sqrt(max(looks, 1))
+    prior = range_from_pitch(pitch, attachment, noise_deg=noise, heights=heights)
+    return _place(lat, lon, heading, prior.distance_m, prior.uncertainty_m, noise)
 
 
 def _range(
@@ -248,6 +289,7 @@ def _range(
     pitch: float,
     attachment: str,
     noise_deg: float = CLICK_NOISE_DEG,
+    heights: Heights | None = None,
 ) -> tuple[float, float, str]:
     """(distance, 1-sigma, method) from the base clicks, else the pitch prior."""
     bases = [
@@ -262,5 +304,5 @@ def _range(
         estimate = range_from_base(sum(bases) / len(bases), noise_deg=noise)
         if estimate is not None:
             return estimate.distance_m, estimate.uncertainty_m, estimate.method
-    prior = range_from_pitch(pitch, attachment, noise_deg=noise_deg)
+    prior = range_from_pitch(pitch, attachment, noise_deg=noise_deg, heights=heights)
     return prior.distance_m, prior.uncertainty_m, prior.method

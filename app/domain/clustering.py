@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.domain.sphere import field_of_view
+from app.domain.sphere import angular_distance, field_of_view, mean_direction
 
 # 3° at zoom >= 2: inter-user click noise is 0.3-0.6° per axis (DESIGN §5.3),
 # so two clicks on the same spot differ by up to ~1.2° (2 sigma, both axes);
@@ -33,10 +33,14 @@ MAX_SPREAD_RADIUS_DEG = 10.0
 # click_spread looks for the nearest other look's tag within 12° and wants 50 such pairs.
 SPREAD_WINDOW_DEG = 12.0
 MIN_SPREAD_PAIRS = 50
+# ...and stops at 20,000: their median is then within ~1 % of the whole campaign's, and a
+# 43k-task campaign need not pay a pairwise matrix per panorama for the last digit.
+MAX_SPREAD_GAPS = 20_000
 _RAYLEIGH_MEDIAN = math.sqrt(2 * math.log(2))
 # Distances are compared after rounding so that rounding noise (e.g. from
 # rotating every heading) cannot flip a comparison or reorder a tie.
 _DECIMALS = 9
+GAP_DECIMALS = _DECIMALS  # likewise for distances to a cluster's centre (rejoin, absorb, join)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ def click_spread(panoramas: Iterable[Sequence[TagPoint]]) -> float | None:
         d[looks[:, None] == looks[None, :]] = np.inf
         nearest = d.min(axis=1)
         gaps.extend(float(g) for g in nearest if g <= SPREAD_WINDOW_DEG)
+        if len(gaps) >= MAX_SPREAD_GAPS:
+            break
     if len(gaps) < MIN_SPREAD_PAIRS:
         return None
     return float(np.median(gaps)) / (_RAYLEIGH_MEDIAN * math.sqrt(2))
@@ -152,3 +158,46 @@ def cluster_tags(tags: Sequence[TagPoint], *, spread_deg: float = 0.0) -> list[l
     # clusters come out ordered by their smallest tag_id.
     groups = sorted(sorted(m) for m in members if m)
     return [[ordered[k] for k in group] for group in groups]
+
+
+def join_splits(
+    clusters: list[list[TagPoint]], *, voters: int, spread_deg: float = 0.0
+) -> list[list[TagPoint]]:
+    """Join two minority clusters of one camera that complete linkage kept apart.
+
+    Per-decoder click noise runs from 0.5° to 2.5° in imported data, so two clicks on one
+    camera by the noisiest decoders can fall just beyond the pair radius, and a camera two
+    of three decoders tagged becomes two single-vote clusters, neither confirmed. Two
+    clusters with no look in common, neither a strict majority of `voters` but their union
+    one, whose every tag lies within its own radius of the union's centre (the test
+    rejoin_duplicates uses), are one camera; closest pairs join first.
+    """
+    out = [list(c) for c in clusters]
+    while True:
+        best: tuple[float, int, int] | None = None
+        for i, a in enumerate(out):
+            looks_a = {t.decoder_id for t in a}
+            if 2 * len(looks_a) > voters:
+                continue
+            for j in range(i + 1, len(out)):
+                looks_b = {t.decoder_id for t in out[j]}
+                union = len(looks_a | looks_b)
+                if looks_a & looks_b or 2 * len(looks_b) > voters or 2 * union <= voters:
+                    continue
+                both = a + out[j]
+                h, p = mean_direction([(t.heading, t.pitch) for t in both])
+                gaps = [
+                    round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in both
+                ]
+                if any(
+                    g > threshold_for(t.zoom, spread_deg) for g, t in zip(gaps, both, strict=True)
+                ):
+                    continue
+                if best is None or max(gaps) < best[0]:
+                    best = (max(gaps), i, j)
+        if best is None:
+            break
+        _, i, j = best
+        out[i] = sorted(out[i] + out[j], key=lambda t: t.tag_id)
+        del out[j]
+    return sorted(out, key=lambda c: c[0].tag_id)

@@ -6,6 +6,9 @@ itself; it does apply to the base click, where the fixture meets the ground.
 """
 
 import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 # Street View's camera is about 2.5 m above the ground (DESIGN §5.3).
@@ -35,6 +38,17 @@ DEFAULT_RANGE_M = 15.0
 DEFAULT_RANGE_SD_M = 12.0
 # Inter-user click noise is about 0.3-0.6° per axis (DESIGN §5.3).
 CLICK_NOISE_DEG = 0.5
+# The priors above are guesses; a campaign's triangulated cameras measure their mounting
+# height (eye height + range · tan(pitch)). With 30 of an attachment their median and
+# spread (IQR / 1.349) replace its prior: in the published-format simulation the guesses
+# put building cameras at half their range. Heights outside 2.5-20 m are misfits.
+MIN_HEIGHT_SAMPLES = 30
+MIN_HEIGHT_SD_M = 0.5
+MAX_MOUNT_HEIGHT_M = 20.0
+# A median height barely above the eye would put every camera at the clamp.
+MIN_MOUNT_ABOVE_EYE_M = 0.5
+
+Heights = Mapping[str, tuple[float, float]]  # attachment -> (mean, sd) in metres
 
 
 @dataclass(frozen=True)
@@ -72,13 +86,38 @@ def range_from_base(
     return RangeEstimate(distance_m=distance, uncertainty_m=sd, method="base_click")
 
 
+def mount_heights(samples: Iterable[tuple[str, float]]) -> dict[str, tuple[float, float]]:
+    """Mounting height (median, robust sd) per attachment measured on triangulated cameras.
+
+    Attachments with fewer than MIN_HEIGHT_SAMPLES measurements keep their prior.
+    """
+    measured: dict[str, list[float]] = defaultdict(list)
+    for attachment, height in samples:
+        if attachment in MOUNT_HEIGHT_PRIOR_M and CAMERA_HEIGHT_M < height <= MAX_MOUNT_HEIGHT_M:
+            measured[attachment].append(height)
+    out = dict(MOUNT_HEIGHT_PRIOR_M)
+    for attachment, values in sorted(measured.items()):
+        if len(values) < MIN_HEIGHT_SAMPLES:
+            continue
+        q1, median, q3 = statistics.quantiles(values, n=4)
+        median = max(median, CAMERA_HEIGHT_M + MIN_MOUNT_ABOVE_EYE_M)
+        out[attachment] = (round(median, 3), round(max((q3 - q1) / 1.349, MIN_HEIGHT_SD_M), 3))
+    return out
+
+
 def range_from_pitch(
-    pitch: float, attachment: str, *, noise_deg: float = CLICK_NOISE_DEG
+    pitch: float,
+    attachment: str,
+    *,
+    noise_deg: float = CLICK_NOISE_DEG,
+    heights: Heights | None = None,
 ) -> RangeEstimate:
     """Return a distance guessed from the camera's pitch and a mounting-height prior."""
     if attachment not in MOUNT_HEIGHT_PRIOR_M:
         raise ValueError(f"unknown attachment {attachment!r}")
-    height, height_sd = MOUNT_HEIGHT_PRIOR_M[attachment]
+    height, height_sd = (heights or MOUNT_HEIGHT_PRIOR_M).get(
+        attachment, MOUNT_HEIGHT_PRIOR_M[attachment]
+    )
     if pitch <= MIN_PRIOR_PITCH_DEG:
         return RangeEstimate(
             distance_m=DEFAULT_RANGE_M,

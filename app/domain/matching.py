@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from app.domain.locating import CAMERA_HEIGHT_M
 from app.domain.triangulation import (
     Ray,
     Triangulation,
@@ -71,6 +72,7 @@ class MergedCamera:
     lon: float
     uncertainty_m: float
     rms_residual_m: float
+    height_m: float  # above the ground: eye height + the sightings' mean range · tan(pitch)
 
 
 def _rays(group: Sequence[Sighting]) -> tuple[list[Ray], float, float]:
@@ -198,4 +200,6 @@ def _merged(group: list[Sighting]) -> MergedCamera | None:
         lon=lon,
         uncertainty_m=result.uncertainty_m,
         rms_residual_m=result.rms_residual_m,
+        height_m=CAMERA_HEIGHT_M
+        + sum(_height(s, r) for s, r in zip(ordered, result.ranges, strict=True)) / len(ordered),
     )

@@ -260,3 +260,36 @@ def test_a_triangulated_camera_takes_the_first_named_attachment_and_the_typed_ma
     assert merged_type(parts) == "dome_ptz"
     assert merged_attachment([Part("other", "unknown", 1)]) == "other"
     assert merged_type([Part("other", "unknown", 1)]) == "unknown"
+
+
+def test_two_minority_clusters_of_one_camera_join_into_a_majority() -> None:
+    # Looks 1 and 2 clicked one camera 5° apart (noisy decoders), beyond the 3° pair radius:
+    # two single votes of three, which together are a strict majority.
+    tags = [tag(1, 1, 100.0, pitch=8.0), tag(2, 2, 104.5, pitch=10.0)]
+    cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON)
+    assert [(c.support, c.majority) for c in cams] == [(2, True)]
+
+
+def test_minority_clusters_too_far_apart_or_short_of_a_majority_stay_apart() -> None:
+    far = [tag(1, 1, 100.0), tag(2, 2, 110.0)]
+    assert len(estimate_cameras(far, voters=3, lat=LAT, lon=LON)) == 2
+    short = [tag(1, 1, 100.0, pitch=8.0), tag(2, 2, 104.5, pitch=10.0)]
+    assert len(estimate_cameras(short, voters=4, lat=LAT, lon=LON)) == 2
+
+
+def test_a_majority_cluster_does_not_swallow_a_neighbouring_single_vote() -> None:
+    tags = [tag(1, 1, 100.0), tag(2, 2, 100.5), tag(3, 3, 105.0)]
+    cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON)
+    assert sorted(c.support for c in cams) == [1, 2]
+
+
+def test_measured_mounting_heights_move_pitch_prior_cameras() -> None:
+    tags = [tag(1, 1, 100.0, pitch=6.0, attachment="building"), tag(2, 2, 100.2, pitch=6.0)]
+    tags[1] = tag(2, 2, 100.2, pitch=6.0, attachment="building")
+    prior = one(estimate_cameras(tags, voters=3, lat=LAT, lon=LON))
+    higher = one(
+        estimate_cameras(tags, voters=3, lat=LAT, lon=LON, heights={"building": (6.0, 1.5)})
+    )
+    assert prior.location_method == higher.location_method == "pitch_prior"
+    assert higher.distance_m == pytest.approx(3.5 / math.tan(math.radians(6.0)), rel=0.01)
+    assert higher.distance_m > 2 * prior.distance_m

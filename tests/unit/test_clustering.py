@@ -192,3 +192,13 @@ def test_the_measured_spread_widens_the_radius_but_never_past_the_cap() -> None:
     assert threshold_for(2.0, 0.0) == threshold_for(2.0)
     assert threshold_for(2.0, 2.0) > threshold_for(2.0)
     assert threshold_for(2.0, 50.0) == MAX_SPREAD_RADIUS_DEG
+
+
+def test_join_splits_never_puts_one_look_twice_in_a_camera() -> None:
+    from app.domain.clustering import join_splits
+
+    clusters = [
+        [TagPoint(1, 1, 100.0, 8.0, 2.0)],
+        [TagPoint(2, 1, 103.0, 8.0, 2.0), TagPoint(3, 2, 103.5, 8.0, 2.0)],
+    ]
+    assert join_splits(clusters, voters=5) == clusters

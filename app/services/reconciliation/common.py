@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -84,8 +85,17 @@ def next_ids(session: Session, sequence: str, n: int) -> list[int]:
     return [int(i) for i in rows]
 
 
-def latest_model(session: Session, *, campaign_id: int) -> tuple[CrowdModel, float | None]:
-    """The crowd model and click spread of the campaign's last run (defaults without one)."""
+@dataclass(frozen=True)
+class Stored:
+    """What the campaign's last run measured, for the steps that follow it."""
+
+    model: CrowdModel
+    spread_deg: float | None
+    heights: dict[str, tuple[float, float]] | None
+
+
+def latest_model(session: Session, *, campaign_id: int) -> Stored:
+    """The crowd model, click spread and mounting heights of the campaign's last run."""
     stats = session.scalar(
         text(
             "SELECT stats FROM reconcile_runs WHERE campaign_id = :c AND stats ? 'model' "
@@ -94,7 +104,7 @@ def latest_model(session: Session, *, campaign_id: int) -> tuple[CrowdModel, flo
         {"c": campaign_id},
     )
     if not isinstance(stats, dict) or not isinstance(stats.get("model"), dict):
-        return DEFAULT_MODEL, None
+        return Stored(DEFAULT_MODEL, None, None)
     m = stats["model"]
     spread = stats.get("spread_deg")
     model = CrowdModel(
@@ -104,4 +114,10 @@ def latest_model(session: Session, *, campaign_id: int) -> tuple[CrowdModel, flo
         coincidence=float(m.get("coincidence", DEFAULT_MODEL.coincidence)),
         anchored=bool(m.get("anchored", False)),
     )
-    return model, float(spread) if spread is not None else None
+    raw = stats.get("heights")
+    heights = (
+        {str(a): (float(v[0]), float(v[1])) for a, v in raw.items()}
+        if isinstance(raw, dict)
+        else None
+    )
+    return Stored(model, float(spread) if spread is not None else None, heights)

@@ -109,8 +109,16 @@ def dissolve(session: Session, *, campaign_id: int, truth: dict[int, bool]) -> i
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def match_campaign(session: Session, *, campaign_id: int, spread_deg: float = 0.0) -> int:
-    """Dissolve, then match and triangulate sightings across panoramas; return the groups made.
+@dataclass(frozen=True)
+class MatchDone:
+    """How many triangulated cameras a match made, and their (attachment, height) pairs."""
+
+    groups: int
+    heights: list[tuple[str, float]]
+
+
+def match_campaign(session: Session, *, campaign_id: int, spread_deg: float = 0.0) -> MatchDone:
+    """Dissolve, then match and triangulate sightings across panoramas.
 
     Every sighting takes part, majority or not: a camera that one decoder made out from
     each of two panoramas is one camera (corroborated, app.domain.status), and a minority
@@ -154,8 +162,8 @@ def match_campaign(session: Session, *, campaign_id: int, spread_deg: float = 0.
         )
     neighbours = _neighbours(session, campaign_id=campaign_id, sightings=sightings)
     merged = match_sightings(sightings, neighbours)
-    _write(session, campaign_id=campaign_id, merged=merged, rows=rows)
-    return len(merged)
+    heights = _write(session, campaign_id=campaign_id, merged=merged, rows=rows)
+    return MatchDone(len(merged), heights)
 
 
 def _neighbours(
@@ -179,8 +187,10 @@ def _neighbours(
 
 def _write(
     session: Session, *, campaign_id: int, merged: Sequence[MergedCamera], rows: dict[int, _Row]
-) -> None:
+) -> list[tuple[str, float]]:
+    """Write the triangulated cameras and mark their sightings; their (attachment, height)."""
     ids = next_ids(session, "cameras_id_seq", len(merged))
+    heights: list[tuple[str, float]] = []
     cameras = []
     members: list[tuple[int, int]] = []  # (sighting, triangulated camera)
     for camera_id, group in zip(ids, merged, strict=True):
@@ -220,9 +230,10 @@ def _write(
             ]
         )
         members.extend((p.camera_id, camera_id) for p in parts)
+        heights.append((attachment, group.height_m))
     copy_rows(session, "cameras", CAMERA_COLUMNS, cameras)
     if not members:
-        return
+        return heights
     params = {"ids": [m[0] for m in members], "parents": [m[1] for m in members]}
     session.execute(
         text(
@@ -240,3 +251,4 @@ def _write(
         ),
         params,
     )
+    return heights

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.domain.locating import MOUNT_HEIGHT_PRIOR_M, Heights, mount_heights
 from app.errors import NotFound
 from app.models import Campaign, DecoderQuality, ReconcileRun, Submission, Task, User
 from app.services.reconciliation.common import (
@@ -29,6 +30,7 @@ from app.services.reconciliation.common import (
     try_job_lock,
 )
 from app.services.reconciliation.cross import match_campaign
+from app.services.reconciliation.heights import replace_pitch_priors
 from app.services.reconciliation.reliability import estimate_campaign
 from app.services.reconciliation.tasks import reconcile_tasks
 
@@ -62,6 +64,7 @@ class RunSummary:
     prevalence: float = 0.5
     model: dict[str, Any] = field(default_factory=dict)
     spread_deg: float | None = None
+    heights: dict[str, list[float]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -136,23 +139,33 @@ class _Laps:
 
 def _recompute_tasks(
     session: Session, *, campaign: Campaign, full: bool, progress: Progress | None
-) -> tuple[int, float | None]:
-    """Recompute the pending (or all) tasks, drop the queue jobs they cover; (tasks, spread)."""
+) -> tuple[int, float | None, Heights]:
+    """Recompute the pending (or all) tasks, drop the queue jobs they cover.
+
+    Returns the tasks recomputed, the click spread and the mounting heights the campaign's
+    cameras are now placed with.
+    """
     # With full=True every task is recomputed, so every queued job is covered: dropping
     # them all is safe because the job lock keeps workers out until this commits.
     task_ids, jobs = (None, None) if full else _pending_tasks(session, campaign=campaign)
-    tasks, spread = 0, None
+    spread: float | None
     if task_ids is None or task_ids:
+        # A full run places cameras with the priors and measures heights afresh, so that
+        # it depends on the data alone (and a second one gives identical results).
         done = reconcile_tasks(
             session,
             campaign_id=campaign.id,
             votes=campaign.votes_per_task,
             task_ids=task_ids,
             progress=progress,
+            stored_heights=not full,
         )
-        tasks, spread = done.tasks, done.spread_deg
+        tasks, spread, heights = done.tasks, done.spread_deg, done.heights
+    else:
+        stored = latest_model(session, campaign_id=campaign.id)
+        tasks, spread, heights = 0, stored.spread_deg, stored.heights
     _delete_jobs(session, campaign_id=campaign.id, task_ids=jobs)
-    return tasks, spread
+    return tasks, spread, heights or MOUNT_HEIGHT_PRIOR_M
 
 
 def reconcile_campaign(
@@ -173,13 +186,16 @@ def reconcile_campaign(
     session.add(run)
     session.flush()
     laps = _Laps()
-    tasks, spread = _recompute_tasks(session, campaign=campaign, full=full, progress=progress)
-    if spread is None:
-        spread = latest_model(session, campaign_id=campaign.id)[1]
+    tasks, spread, used = _recompute_tasks(session, campaign=campaign, full=full, progress=progress)
     laps.lap("tasks")
     if progress:
         progress("matching", 0, 1)
-    merged = match_campaign(session, campaign_id=campaign.id, spread_deg=spread or 0.0)
+    matched = match_campaign(session, campaign_id=campaign.id, spread_deg=spread or 0.0)
+    heights = mount_heights(matched.heights)
+    if heights != dict(used):
+        replace_pitch_priors(
+            session, campaign_id=campaign.id, heights=heights, spread_deg=spread or 0.0
+        )
     laps.lap("matching")
     if progress:
         progress("reliability", 0, 1)
@@ -191,12 +207,13 @@ def reconcile_campaign(
         method_version=METHOD_VERSION,
         tasks=tasks,
         cameras=sum(n for s, n in stats.statuses.items() if s != "merged"),
-        merged=merged,
+        merged=matched.groups,
         statuses=stats.statuses,
         decoders=stats.decoders,
         prevalence=stats.model.prevalence,
         model=asdict(stats.model),
         spread_deg=spread,
+        heights={a: list(v) for a, v in heights.items()},
         seconds=laps.seconds,
     )
     run.tasks, run.cameras = summary.tasks, summary.cameras

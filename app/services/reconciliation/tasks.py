@@ -21,6 +21,7 @@ from app.domain.cameras import CameraEstimate, ObservedTag, estimate_cameras
 from app.domain.clustering import TagPoint, click_spread
 from app.domain.counts import CATEGORIES, SubmissionCounts, TaskCounts, task_counts
 from app.domain.known_answers import KnownCamera
+from app.domain.locating import Heights
 from app.domain.reliability import Candidate, CrowdModel, DecoderRates, posterior_from_rates
 from app.domain.status import camera_status, is_majority
 from app.services.bulk import copy_rows
@@ -94,11 +95,12 @@ class ScoredCamera:
 
 @dataclass(frozen=True)
 class TasksDone:
-    """How many tasks got counts, how many cameras were written, the click spread used."""
+    """How many tasks got counts and cameras were written; the spread and heights used."""
 
     tasks: int
     cameras: int
     spread_deg: float
+    heights: Heights | None  # mounting heights the cameras were placed with (None: priors)
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ def compute(
     rates: dict[int, DecoderRates],
     model: CrowdModel,
     spread_deg: float = 0.0,
+    heights: Heights | None = None,
 ) -> TaskResult:
     """Counts and scored cameras of one task (pure: no database)."""
     counts = task_counts(inp.submissions, votes)
@@ -190,7 +193,13 @@ def compute(
     viewers = frozenset(inp.users.values())
     weights = {u: rates[u].sensitivity for u in viewers if u in rates}
     estimates = estimate_cameras(
-        inp.tags, voters=votes, lat=inp.lat, lon=inp.lon, weights=weights, spread_deg=spread_deg
+        inp.tags,
+        voters=votes,
+        lat=inp.lat,
+        lon=inp.lon,
+        weights=weights,
+        spread_deg=spread_deg,
+        heights=heights,
     )
     scored = []
     known = truths([(e.heading, e.pitch) for e in estimates], inp.known)
@@ -322,24 +331,39 @@ def reconcile_tasks(
     votes: int,
     task_ids: Sequence[int] | None = None,
     progress: Progress | None = None,
+    stored_heights: bool = True,
 ) -> TasksDone:
-    """Recompute the given tasks (None: every task of the campaign)."""
+    """Recompute the given tasks (None: every task of the campaign).
+
+    Pitch-prior cameras are placed with the mounting heights of the last run, or with the
+    priors when `stored_heights` is False (a full run, which measures them afresh).
+    """
     inputs = load_inputs(session, campaign_id=campaign_id, votes=votes, task_ids=task_ids)
     users = (
         None if task_ids is None else sorted({u for i in inputs.values() for u in i.users.values()})
     )
     rates = load_rates(session, campaign_id=campaign_id, users=users)
-    model, stored = latest_model(session, campaign_id=campaign_id)
-    spread = campaign_spread(inputs, stored)
+    stored = latest_model(session, campaign_id=campaign_id)
+    spread = campaign_spread(inputs, stored.spread_deg)
+    heights = stored.heights if stored_heights else None
     results: list[TaskResult] = []
     total = len(inputs)
     for done, inp in enumerate(inputs.values(), start=1):
-        results.append(compute(inp, votes=votes, rates=rates, model=model, spread_deg=spread))
+        results.append(
+            compute(
+                inp,
+                votes=votes,
+                rates=rates,
+                model=stored.model,
+                spread_deg=spread,
+                heights=heights,
+            )
+        )
         if progress is not None and (done % 1000 == 0 or done == total):
             progress("tasks", done, total)
     clear(session, campaign_id=campaign_id, task_ids=task_ids)
     cameras = write(session, campaign_id=campaign_id, results=results)
-    return TasksDone(sum(1 for r in results if r.counts is not None), cameras, spread)
+    return TasksDone(sum(1 for r in results if r.counts is not None), cameras, spread, heights)
 
 
 def forget_tasks(session: Session, *, campaign_id: int, task_ids: Sequence[int]) -> None:
