@@ -11,13 +11,12 @@ from fastapi.responses import JSONResponse
 from app.api.access import reader_access
 from app.api.deps import SessionDep
 from app.api.geo import GEOJSON, GeoJSONResponse, link
+from app.errors import BadParameter, NotAcceptable
 from app.schemas.common import error_responses
 from app.schemas.publishing import MAX_LIMIT, MAX_OFFSET, Filters
 from app.services.publishing import (
     OGC_DEFAULT_LIMIT,
     OPENAPI_MEDIA_TYPE,
-    BadParameter,
-    NotAcceptable,
     document,
     ogc,
 )

@@ -2,7 +2,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
-from app.errors import Conflict, NotFound, TooManyRequests, install_error_handlers
+from app.errors import LeaseUsed, RateLimited, TaskNotFound, install_error_handlers
 
 
 class Body(BaseModel):
@@ -15,15 +15,15 @@ def make_client() -> TestClient:
 
     @app.get("/missing")
     def missing() -> None:
-        raise NotFound("No such thing.", code="thing_not_found", details={"id": 3})
+        raise TaskNotFound("No such task.", details={"id": 3})
 
     @app.get("/conflict")
     def conflict() -> None:
-        raise Conflict("Already there.")
+        raise LeaseUsed("Already used.")
 
     @app.get("/limited")
     def limited() -> None:
-        raise TooManyRequests("Slow down.", retry_after=7)
+        raise RateLimited("Slow down.", retry_after=7)
 
     @app.get("/boom")
     def boom() -> None:
@@ -40,14 +40,14 @@ def test_app_error_uses_the_envelope_and_its_status() -> None:
     response = make_client().get("/missing")
     assert response.status_code == 404
     assert response.json() == {
-        "error": {"code": "thing_not_found", "message": "No such thing.", "details": {"id": 3}}
+        "error": {"code": "task_not_found", "message": "No such task.", "details": {"id": 3}}
     }
 
 
 def test_error_without_details_omits_them() -> None:
     response = make_client().get("/conflict")
     assert response.status_code == 409
-    assert response.json() == {"error": {"code": "conflict", "message": "Already there."}}
+    assert response.json() == {"error": {"code": "lease_used", "message": "Already used."}}
 
 
 def test_rate_limit_carries_retry_after() -> None:
