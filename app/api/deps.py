@@ -9,7 +9,13 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.db import session_scope
-from app.errors import CsrfFailed, InsufficientRole, InvalidToken, NotAuthenticated
+from app.errors import (
+    AccountSuspended,
+    CsrfFailed,
+    InsufficientRole,
+    InvalidToken,
+    NotAuthenticated,
+)
 from app.models import User
 from app.services import accounts
 from app.settings import Settings
@@ -104,3 +110,9 @@ def require_role(role: str) -> Callable[[User], User]:
 ExpertUser = Annotated[User, Depends(require_role("expert"))]
 CoordinatorUser = Annotated[User, Depends(require_role("coordinator"))]
 AdminUser = Annotated[User, Depends(require_role("admin"))]
+
+# What each dependency can raise, for the `responses` of the routes that use it; a write
+# (POST, PATCH, DELETE) signed in by cookie can also fail the CSRF check: add CsrfFailed.
+AUTH_ERRORS = (InvalidToken, AccountSuspended)  # AuthDep, OptionalUser
+USER_ERRORS = (*AUTH_ERRORS, NotAuthenticated)  # CurrentUser
+STAFF_ERRORS = (*USER_ERRORS, InsufficientRole)  # ExpertUser, CoordinatorUser, AdminUser
