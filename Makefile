@@ -44,7 +44,7 @@ pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: deps
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all $(BENCH_ARGS)
 
 db:
 	$(BIN)/decoders db start
