@@ -6,6 +6,33 @@ import "@photo-sphere-viewer/markers-plugin/index.css";
 import { clamp, degToRad, headingToYaw, hfovToZoom, radToDeg, yawToHeading } from "../lib/angles";
 import type { MarkerSpec, PanoView, Pov } from "./view";
 
+// Photo Sphere Viewer turns a second click within 300 ms of the first into a "dblclick" that
+// carries the first click's position, or into nothing at all when it lands elsewhere; quick
+// successive taps (tag one camera, turn, tag the next) were lost that way. So taps are read
+// from pointer events here, with the viewer's own rules: primary button, moved less than
+// 4 px (a drag turns the view), a touch held under 500 ms (longer is its "right click").
+const MOVE_THRESHOLD = 4;
+const LONG_TOUCH_MS = 500;
+
+function onTap(container: HTMLElement, handler: (clientX: number, clientY: number) => void): void {
+  let down: { id: number; x: number; y: number; at: number; touch: boolean } | null = null;
+  container.addEventListener("pointerdown", (e) => {
+    const onImage = e.target instanceof Element && !e.target.closest(".psv-marker");
+    down = e.isPrimary && e.button === 0 && onImage ? { id: e.pointerId, x: e.clientX, y: e.clientY, at: e.timeStamp, touch: e.pointerType === "touch" } : null;
+  });
+  const moved = (e: PointerEvent) => !!down && Math.hypot(e.clientX - down.x, e.clientY - down.y) >= MOVE_THRESHOLD * devicePixelRatio;
+  container.addEventListener("pointermove", (e) => {
+    if (down && (e.pointerId !== down.id || moved(e))) down = null;
+  });
+  container.addEventListener("pointercancel", () => (down = null));
+  window.addEventListener("pointerup", (e) => {
+    const tap = down;
+    down = null;
+    if (!tap || e.pointerId !== tap.id || moved(e) || (tap.touch && e.timeStamp - tap.at >= LONG_TOUCH_MS)) return;
+    handler(e.clientX, e.clientY);
+  });
+}
+
 export function createPsvView(container: HTMLElement): PanoView {
   let panoHeading = 0;
   const viewer = new Viewer({
@@ -86,8 +113,10 @@ export function createPsvView(container: HTMLElement): PanoView {
       }
     },
     onPick(handler) {
-      viewer.addEventListener("click", ({ data }) => {
-        if (!data.rightclick) handler(toPov(data.yaw, data.pitch));
+      onTap(container, (x, y) => {
+        const box = container.getBoundingClientRect();
+        const p = viewer.dataHelper.viewerCoordsToSphericalCoords({ x: x - box.left, y: y - box.top });
+        if (p) handler(toPov(p.yaw, p.pitch));
       });
     },
     onMarker(handler) {
