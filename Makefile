@@ -36,6 +36,7 @@ frontend:
 lint:
 	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/ruff format --check app tests migrations bench
+	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent lint && npm run --silent format:check; fi
 
 typecheck:
 	$(BIN)/mypy app

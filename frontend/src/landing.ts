@@ -62,9 +62,9 @@ function render(user: User | null): void {
     ),
     h("section", { class: "card", "aria-labelledby": "why-title" }, h("h2", { id: "why-title", i18n: "home.whyTitle" }), h("p", { i18n: "home.why" }), h("p", { i18n: "home.privacy" })),
   );
-  campaignProgress().then((card) => card && root.insertBefore(card, root.children[1] ?? null));
+  void campaignProgress().then((card) => card && root.insertBefore(card, root.children[1] ?? null));
 }
 
 document.title = `Decoders — ${t("title.home")}`;
-initShell("home").then(render);
+void initShell("home").then(render);
 window.addEventListener("decoders:language", () => (document.title = `Decoders — ${t("title.home")}`));

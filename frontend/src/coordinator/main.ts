@@ -139,4 +139,4 @@ async function start(user: User | null): Promise<void> {
 }
 
 document.title = `Decoders — ${t("title.coordinator")}`;
-initShell("coordinator").then(start);
+void initShell("coordinator").then(start);

@@ -132,4 +132,4 @@ window.__decoders = {
 };
 
 document.title = `Decoders — ${t("title.decode")}`;
-initShell("decode").then((user) => (user ? start() : showJoin()));
+void initShell("decode").then((user) => (user ? start() : showJoin()));

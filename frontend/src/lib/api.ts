@@ -51,7 +51,7 @@ export async function request<T>(
     throw new ApiError(0, "network", "No connection to the server.");
   }
   const text = await response.text();
-  let data: unknown = null;
+  let data: unknown;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
