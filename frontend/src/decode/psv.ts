@@ -33,6 +33,9 @@ function onTap(container: HTMLElement, handler: (clientX: number, clientY: numbe
   });
 }
 
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
 export function createPsvView(container: HTMLElement): PanoView {
   let panoHeading = 0;
   const viewer = new Viewer({
@@ -50,6 +53,7 @@ export function createPsvView(container: HTMLElement): PanoView {
     plugins: [[MarkersPlugin, { clickEventOnMarker: false, defaultHoverScale: false }]],
   });
   const markers = viewer.getPlugin<MarkersPlugin>(MarkersPlugin);
+  let shown = ""; // signature of the pins on screen
   const toPov = (yaw: number, pitch: number): Pov => ({
     heading: yawToHeading(yaw, panoHeading),
     pitch: radToDeg(pitch),
@@ -65,6 +69,7 @@ export function createPsvView(container: HTMLElement): PanoView {
     async load({ url, heading }) {
       panoHeading = heading;
       markers.clearMarkers();
+      shown = "";
       await viewer.setPanorama(url, { position: { yaw: 0, pitch: 0 }, zoom: 20, transition: false });
     },
     pov() {
@@ -82,6 +87,10 @@ export function createPsvView(container: HTMLElement): PanoView {
       viewer.zoom(clamp(viewer.getZoomLevel() + steps * 10, 0, 100));
     },
     setMarkers(specs: MarkerSpec[]) {
+      // Rebuilding pins that did not change would only churn the DOM under the pointer.
+      const signature = JSON.stringify([panoHeading, specs]);
+      if (signature === shown) return;
+      shown = signature;
       markers.clearMarkers();
       for (const m of specs) {
         if (m.base) {
@@ -104,10 +113,14 @@ export function createPsvView(container: HTMLElement): PanoView {
         markers.addMarker({
           id: m.id,
           position: position(m.heading, m.pitch),
-          html: `<span class="pin pin-${m.kind}" aria-hidden="true"><span class="pin-label">${m.label}</span></span>`,
+          // A native title rather than the plugin's tooltip: PSV 5.15 destroys a hidden tooltip
+          // both on a timer and on its transitionend, and when the timer wins, the transitionend
+          // already queued still arrives and removes the element a second time ("removeChild: The
+          // node to be removed is not a child of this node"). Re-rendering the pins while the
+          // pointer rests on one (it appears under the click that placed it) set that off.
+          html: `<span class="pin pin-${m.kind}" aria-hidden="true" title="${escapeHtml(m.title)}"><span class="pin-label">${escapeHtml(m.label)}</span></span>`,
           size: { width: 30, height: 30 },
           anchor: "center center",
-          tooltip: m.title,
           zIndex: m.kind === "pending" || m.kind === "selected" ? 10 : 1,
         });
       }
