@@ -101,7 +101,12 @@ export function transition(s: State, e: Event): State {
       if (s.mode === "placing") return { ...s, mode: "answering" };
       return s.mode === "answering" ? closed(s) : s;
     case "remove":
-      return editable(s) && s.tags[e.index] ? closed(s, s.tags.filter((_, i) => i !== e.index)) : s;
+      return editable(s) && s.tags[e.index]
+        ? closed(
+            s,
+            s.tags.filter((_, i) => i !== e.index),
+          )
+        : s;
     case "submit":
       return editable(s) ? { ...s, mode: "submitting" } : s;
     case "adopt":

@@ -61,7 +61,13 @@ function question<T extends string>(
 /** The panel for a new (number = null) or existing tag. Choosing an answer updates the panel in
  * place (it is not rebuilt), so keyboard focus stays on the radio button just chosen. */
 export function tagPanel(draft: Draft, number: number | null, actions: PanelActions): HTMLElement {
-  const save = h("button", { type: "button", class: "primary", id: "save-tag", i18n: "tag.save", onClick: actions.onSave }) as HTMLButtonElement;
+  const save = h("button", {
+    type: "button",
+    class: "primary",
+    id: "save-tag",
+    i18n: "tag.save",
+    onClick: actions.onSave,
+  }) as HTMLButtonElement;
   const missing = h("p", { class: "hint", i18n: "tag.answerBoth" });
   const answers = { attachment: draft.attachment, camera_type: draft.camera_type };
   const refresh = () => {

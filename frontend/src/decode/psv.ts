@@ -18,7 +18,10 @@ function onTap(container: HTMLElement, handler: (clientX: number, clientY: numbe
   let down: { id: number; x: number; y: number; at: number; touch: boolean } | null = null;
   container.addEventListener("pointerdown", (e) => {
     const onImage = e.target instanceof Element && !e.target.closest(".psv-marker");
-    down = e.isPrimary && e.button === 0 && onImage ? { id: e.pointerId, x: e.clientX, y: e.clientY, at: e.timeStamp, touch: e.pointerType === "touch" } : null;
+    down =
+      e.isPrimary && e.button === 0 && onImage
+        ? { id: e.pointerId, x: e.clientX, y: e.clientY, at: e.timeStamp, touch: e.pointerType === "touch" }
+        : null;
   });
   const moved = (e: PointerEvent) => !!down && Math.hypot(e.clientX - down.x, e.clientY - down.y) >= MOVE_THRESHOLD * devicePixelRatio;
   container.addEventListener("pointermove", (e) => {

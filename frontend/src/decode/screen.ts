@@ -34,7 +34,14 @@ interface Options {
 }
 
 export function taskScreen(opts: Options): TaskScreen {
-  const viewerEl = h("div", { id: "viewer", class: "viewer", tabindex: 0, role: "application", i18nLabel: "viewer.label", "aria-describedby": "viewer-help" });
+  const viewerEl = h("div", {
+    id: "viewer",
+    class: "viewer",
+    tabindex: 0,
+    role: "application",
+    i18nLabel: "viewer.label",
+    "aria-describedby": "viewer-help",
+  });
   const help = h("p", { id: "viewer-help", class: "sr-only", i18n: "viewer.help" });
   const modeBanner = h("div", { class: "mode-banner", role: "status", hidden: true });
   const progress = h("div", { class: "progress-chips" });
@@ -55,7 +62,12 @@ export function taskScreen(opts: Options): TaskScreen {
   const actions = h("div", { class: "actions" }, submitBtn, h("div", { class: "row" }, noneBtn, problemBtn, skipBtn), flagBtn);
   const control = (key: Key, label: string, onClick: () => void) =>
     h("button", { type: "button", class: "ctl", i18nLabel: key, title: t(key), onClick }, label);
-  const tagCentre = h("button", { type: "button", class: "ctl tag-centre", id: "tag-centre", onClick: () => pick(view?.pov()) }, h("span", { html: icons.crosshair }), h("span", { class: "ctl-text", i18n: "viewer.tagCentre" }));
+  const tagCentre = h(
+    "button",
+    { type: "button", class: "ctl tag-centre", id: "tag-centre", onClick: () => pick(view?.pov()) },
+    h("span", { html: icons.crosshair }),
+    h("span", { class: "ctl-text", i18n: "viewer.tagCentre" }),
+  );
   const controls = h(
     "div",
     { class: "viewer-controls" },
@@ -119,7 +131,15 @@ export function taskScreen(opts: Options): TaskScreen {
       title: t("list.item", { n: i + 1 }),
     }));
     if (s.draft && s.editing === null) {
-      out.push({ id: "pending", heading: s.draft.heading, pitch: s.draft.pitch, base: s.draft.base, kind: "pending", label: "+", title: t("tag.newTitle") });
+      out.push({
+        id: "pending",
+        heading: s.draft.heading,
+        pitch: s.draft.pitch,
+        base: s.draft.base,
+        kind: "pending",
+        label: "+",
+        title: t("tag.newTitle"),
+      });
     }
     return out;
   }
@@ -136,7 +156,12 @@ export function taskScreen(opts: Options): TaskScreen {
     const placing = s.mode === "placing";
     // Filled on entering, so the status region announces it, and left alone while it shows.
     if (placing && modeBanner.hidden) {
-      replace(modeBanner, h("span", { i18n: "tag.baseMode" }), " ", h("button", { type: "button", class: "link", i18n: "dialog.cancel", onClick: () => dispatch({ type: "cancel" }) }));
+      replace(
+        modeBanner,
+        h("span", { i18n: "tag.baseMode" }),
+        " ",
+        h("button", { type: "button", class: "link", i18n: "dialog.cancel", onClick: () => dispatch({ type: "cancel" }) }),
+      );
     }
     modeBanner.hidden = !placing;
     panelSlot.hidden = placing; // the whole photo is needed to click the ground
@@ -166,7 +191,13 @@ export function taskScreen(opts: Options): TaskScreen {
       );
     } else if (key === "feedback" && s.feedback) {
       const missed = s.feedback.result.missed;
-      replace(panelSlot, feedbackPanel(s.feedback.tags, s.feedback.result, { onShowMissed: (i) => view?.look(missed[i].heading, missed[i].pitch), onNext: () => void opts.onNext() }));
+      replace(
+        panelSlot,
+        feedbackPanel(s.feedback.tags, s.feedback.result, {
+          onShowMissed: (i) => view?.look(missed[i].heading, missed[i].pitch),
+          onNext: () => void opts.onNext(),
+        }),
+      );
     } else {
       replace(panelSlot);
     }
@@ -182,7 +213,9 @@ export function taskScreen(opts: Options): TaskScreen {
     }
     if (before === "placing") say("tag.baseDone");
     else if (before === "idle") say("tag.placed");
-    (panelSlot.querySelector("input[name=attachment]:checked, input[name=attachment]") as HTMLElement | null)?.focus({ preventScroll: true });
+    (panelSlot.querySelector("input[name=attachment]:checked, input[name=attachment]") as HTMLElement | null)?.focus({
+      preventScroll: true,
+    });
     keepMarkVisible();
   }
 
@@ -290,7 +323,12 @@ export function taskScreen(opts: Options): TaskScreen {
       // The answer stays frozen (editing stays locked); "Try again" resends it with the same key.
       dispatch({ type: "offline" });
       const retry = () => dispatch({ type: "retry" }) && void deliver(out);
-      replace(status, h("span", { i18n: "submit.offline" }), " ", h("button", { type: "button", class: "link", id: "retry-submit", i18n: "error.retry", onClick: retry }));
+      replace(
+        status,
+        h("span", { i18n: "submit.offline" }),
+        " ",
+        h("button", { type: "button", class: "link", id: "retry-submit", i18n: "error.retry", onClick: retry }),
+      );
       return;
     }
     dispatch({ type: "rejected" });
@@ -351,7 +389,8 @@ export function taskScreen(opts: Options): TaskScreen {
     },
     show,
     adopt(lease: Lease, tags: TagBody[]) {
-      if (dispatch({ type: "adopt", lease })) void deliver(prepare(lease.id, { outcome: "cameras", tags, started_at: startedAt || undefined }));
+      if (dispatch({ type: "adopt", lease }))
+        void deliver(prepare(lease.id, { outcome: "cameras", tags, started_at: startedAt || undefined }));
     },
     resend(out: Outgoing) {
       // An answer a previous page left unconfirmed: sent as is, with its own key.

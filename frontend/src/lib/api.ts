@@ -30,11 +30,7 @@ function cookie(name: string): string | undefined {
 }
 
 /** Call the API; resolves for 2xx (data is null for 204), rejects with ApiError otherwise. */
-export async function request<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Result<T>> {
+export async function request<T>(method: string, path: string, body?: unknown): Promise<Result<T>> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const csrf = cookie("decoders_csrf");
   if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
@@ -59,12 +55,7 @@ export async function request<T>(
   }
   if (!response.ok) {
     const error = (data as { error?: { code?: string; message?: string; details?: unknown } })?.error;
-    throw new ApiError(
-      response.status,
-      error?.code ?? `http_${response.status}`,
-      error?.message ?? response.statusText,
-      error?.details,
-    );
+    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText, error?.details);
   }
   return { status: response.status, data: data as T };
 }
