@@ -1,9 +1,13 @@
 // Fetch wrapper for /api/v1: cookies for auth, the CSRF header on writes, one error type.
+import type { ErrorCode } from "./types";
+
+/** A code from the API's catalogue, or one made here when no envelope came back. */
+export type ApiErrorCode = ErrorCode | "network" | `http_${number}`;
 
 export class ApiError extends Error {
   constructor(
     readonly status: number, // 0 when the request never got an answer
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
@@ -54,7 +58,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     data = null;
   }
   if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string; details?: unknown } })?.error;
+    const error = (data as { error?: { code?: ErrorCode; message?: string; details?: unknown } } | null)?.error;
     throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText, error?.details);
   }
   return { status: response.status, data: data as T };

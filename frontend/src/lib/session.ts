@@ -35,7 +35,7 @@ export async function logout(): Promise<void> {
 }
 
 /** Keys and URLs the browser may use; an API without /config means "none configured". */
-export async function publicConfig(): Promise<PublicConfig> {
+export async function publicConfig(): Promise<Partial<PublicConfig>> {
   try {
     return await get<PublicConfig>("/config");
   } catch {
