@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import USER_ERRORS, CurrentUser, SessionDep
+from app.errors import (
+    AlreadySubmitted,
+    AssignmentNotFound,
+    BodyTooLarge,
+    CampaignClosed,
+    CampaignNotFound,
+    CsrfFailed,
+    IdempotencyConflict,
+    InvalidRequest,
+    LeaseExpired,
+    LeaseRace,
+    LeaseUsed,
+    NotYourLease,
+    TaskExcluded,
+    TaskFull,
+)
 from app.schemas.common import error_responses
 from app.schemas.decoding import (
     AssignmentRead,
@@ -56,7 +72,9 @@ def _read(lease: Lease) -> AssignmentRead:
     responses={
         200: {"model": AssignmentRead, "description": "Your existing live lease"},
         204: {"description": "Nothing left for you in this campaign"},
-        **error_responses(401, 404, 409),
+        **error_responses(
+            *USER_ERRORS, CsrfFailed, CampaignNotFound, CampaignClosed, LeaseRace, InvalidRequest
+        ),
     },
 )
 def lease_next_task(
@@ -76,7 +94,20 @@ def lease_next_task(
     "/assignments/{assignment_id}/submission",
     response_model=SubmissionResult,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 409, 413, 422),
+    responses=error_responses(
+        *USER_ERRORS,
+        CsrfFailed,
+        AssignmentNotFound,
+        NotYourLease,
+        IdempotencyConflict,
+        LeaseUsed,
+        LeaseExpired,
+        TaskExcluded,
+        TaskFull,
+        AlreadySubmitted,
+        BodyTooLarge,
+        InvalidRequest,
+    ),
 )
 def submit(
     assignment_id: int, payload: SubmissionCreate, user: CurrentUser, session: SessionDep
@@ -91,7 +122,15 @@ def submit(
 @router.post(
     "/assignments/{assignment_id}/skip",
     response_model=SkipResult,
-    responses=error_responses(401, 403, 404, 409),
+    responses=error_responses(
+        *USER_ERRORS,
+        CsrfFailed,
+        AssignmentNotFound,
+        NotYourLease,
+        LeaseUsed,
+        LeaseExpired,
+        InvalidRequest,
+    ),
 )
 def skip(assignment_id: int, user: CurrentUser, session: SessionDep) -> SkipResult:
     """Give the task back without voting; you will not see it again."""
