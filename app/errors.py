@@ -76,6 +76,26 @@ class ServiceUnavailable(AppError):
     code = "unavailable"
 
 
+class ImageryUnavailable(ServiceUnavailable):
+    """A street imagery provider did not answer, or kept refusing (429) past our retries."""
+
+    code = "imagery_unavailable"
+
+
+class ImageryInvalid(AppError):
+    """A street imagery provider answered something that is not its documented shape."""
+
+    status_code = 502
+    code = "imagery_invalid"
+
+
+class ImageryNotConfigured(AppError):
+    """The provider needs a setting that is missing (e.g. DECODERS_MAPILLARY_TOKEN)."""
+
+    status_code = 422
+    code = "imagery_not_configured"
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     """The one JSON envelope every error uses."""
     error: dict[str, Any] = {"code": code, "message": message}
