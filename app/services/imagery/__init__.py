@@ -2,9 +2,12 @@
 
 from app.services.imagery.client import Client
 from app.services.imagery.find import (
+    Batch,
     FindOptions,
     FindStatus,
     TileResult,
+    date_bound,
+    find_batch,
     find_status,
     new_panorama,
     plan_find,
@@ -16,6 +19,7 @@ from app.services.imagery.urls import UrlCache, ViewerImage, credit, viewer_imag
 
 __all__ = [
     "SEARCHABLE",
+    "Batch",
     "Client",
     "FindOptions",
     "FindStatus",
@@ -24,6 +28,8 @@ __all__ = [
     "UrlCache",
     "ViewerImage",
     "credit",
+    "date_bound",
+    "find_batch",
     "find_status",
     "new_panorama",
     "plan_find",

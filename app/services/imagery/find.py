@@ -32,7 +32,7 @@ from app.domain.imagery import (
     osm_compatible,
     thin,
 )
-from app.errors import NotFound
+from app.errors import Invalid, NotFound
 from app.models import Area, Campaign, ImagerySearch, Location, Panorama, Task
 from app.services.imagery.providers import Provider, search_box
 from app.services.imports import task_near
@@ -71,7 +71,8 @@ class FindStatus:
     locations: int
     searched: int
     with_imagery: int
-    without_imagery: list[str]
+    without_imagery_count: int
+    without_imagery: list[str]  # their external ids, the first 1,000
     remaining: int
 
 
@@ -342,7 +343,9 @@ def find_status(session: Session, *, campaign: Campaign, provider: str) -> FindS
                 "SELECT count(*) AS locations, "
                 "count(s.id) AS searched, "
                 "count(s.id) FILTER (WHERE s.panorama_id IS NOT NULL) AS with_imagery, "
-                "count(*) FILTER (WHERE s.id IS NULL AND l.task_id IS NULL) AS remaining "
+                "count(*) FILTER (WHERE s.id IS NOT NULL AND s.panorama_id IS NULL "
+            "AND l.task_id IS NULL) AS without_imagery, "
+            "count(*) FILTER (WHERE s.id IS NULL AND l.task_id IS NULL) AS remaining "
                 "FROM locations l LEFT JOIN imagery_searches s ON s.location_id = l.id "
                 "AND s.provider = :p WHERE l.campaign_id = :c"
             ),
@@ -368,6 +371,59 @@ def find_status(session: Session, *, campaign: Campaign, provider: str) -> FindS
         locations=int(row["locations"]),
         searched=int(row["searched"]),
         with_imagery=int(row["with_imagery"]),
+        without_imagery_count=int(row["without_imagery"]),
         without_imagery=list(missing),
         remaining=int(row["remaining"]),
     )
+
+
+def date_bound(value: str | None, *, end: bool = False) -> date | None:
+    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` as the first day, or with `end` the last day, it names."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 4:
+            return date(int(text), 12, 31) if end else date(int(text), 1, 1)
+        if len(text) == 7:
+            year, month = int(text[:4]), int(text[5:])
+            first = date(year, month, 1)
+            if not end:
+                return first
+            following = date(year + month // 12, month % 12 + 1, 1)
+            return date.fromordinal(following.toordinal() - 1)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(
+            f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD).", code="invalid_date"
+        ) from None
+
+
+@dataclass
+class Batch:
+    """What one batch of tiles did, and what is left."""
+
+    tiles_done: int
+    tiles_remaining: int
+    results: list[TileResult]
+
+
+def find_batch(
+    session: Session,
+    *,
+    campaign: Campaign,
+    provider: Provider,
+    options: FindOptions,
+    max_tiles: int,
+) -> Batch:
+    """Search and record up to max_tiles tiles in this transaction (the coordinator page's step)."""
+    tiles = plan_find(session, campaign=campaign, options=options)
+    results = []
+    for tile in tiles[:max_tiles]:
+        candidates = search_tile(provider, tile, options)
+        results.append(
+            record_tile(
+                session, campaign=campaign, tile=tile, candidates=candidates, options=options
+            )
+        )
+    return Batch(len(results), max(0, len(tiles) - max_tiles), results)
