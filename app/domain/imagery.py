@@ -37,6 +37,12 @@ LICENCE_URLS = {
     "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
     "etalab-2.0": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
 }
+GOOGLE_TERMS = "LicenseRef-Google-Maps-Terms"
+# What a panorama named only by provider and id (a CSV or Amnesty import) rests on.
+PROVIDER_LICENCES: dict[str, tuple[str, str]] = {
+    "mapillary": ("CC-BY-SA-4.0", "Mapillary, CC BY-SA 4.0"),
+    "google": (GOOGLE_TERMS, "Google Street View"),
+}
 LICENCE_LABELS = {
     "CC-BY-SA-4.0": "CC BY-SA 4.0",
     "CC-BY-4.0": "CC BY 4.0",

@@ -344,8 +344,8 @@ def find_status(session: Session, *, campaign: Campaign, provider: str) -> FindS
                 "count(s.id) AS searched, "
                 "count(s.id) FILTER (WHERE s.panorama_id IS NOT NULL) AS with_imagery, "
                 "count(*) FILTER (WHERE s.id IS NOT NULL AND s.panorama_id IS NULL "
-            "AND l.task_id IS NULL) AS without_imagery, "
-            "count(*) FILTER (WHERE s.id IS NULL AND l.task_id IS NULL) AS remaining "
+                "AND l.task_id IS NULL) AS without_imagery, "
+                "count(*) FILTER (WHERE s.id IS NULL AND l.task_id IS NULL) AS remaining "
                 "FROM locations l LEFT JOIN imagery_searches s ON s.location_id = l.id "
                 "AND s.provider = :p WHERE l.campaign_id = :c"
             ),

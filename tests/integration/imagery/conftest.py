@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.services.imagery import UrlCache, urls
 from app.settings import Settings
 from tests.fake_imagery import TOKEN, FakeImagery, fake_imagery
 
@@ -30,13 +31,27 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def imagery_settings(fake: FakeImagery, settings: Settings) -> Settings:
+def settings(settings: Settings, fake_server: FakeImagery) -> Settings:
+    """The suite's settings with both providers pointed at the fake (the app uses them too)."""
     return settings.model_copy(
         update={
             "mapillary_token": TOKEN,
-            "mapillary_api_url": fake.mapillary_url,
-            "panoramax_url": fake.panoramax_url,
+            "mapillary_api_url": fake_server.mapillary_url,
+            "panoramax_url": fake_server.panoramax_url,
             "imagery_retries": 2,
             "imagery_max_wait_seconds": 5.0,
         }
     )
+
+
+@pytest.fixture
+def imagery_settings(fake: FakeImagery, settings: Settings) -> Settings:
+    return settings
+
+
+@pytest.fixture
+def url_cache(fake: FakeImagery, monkeypatch: pytest.MonkeyPatch) -> UrlCache:
+    """A fresh lease-time URL cache on the fake CDN's clock."""
+    cache = UrlCache(clock=lambda: fake.now)
+    monkeypatch.setattr(urls, "_CACHE", cache)
+    return cache
