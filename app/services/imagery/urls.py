@@ -98,7 +98,8 @@ def viewer_image(
     provider: Provider | None = None,
 ) -> ViewerImage:
     """The image of a panorama as the viewer should load it now."""
-    if panorama.provider == "mapillary" and panorama.provider_id and not panorama.image_url:
+    # A stored Mapillary URL (an old CSV import) is not trusted: signed URLs die.
+    if panorama.provider == "mapillary" and panorama.provider_id:
         chosen = provider or _resolver(settings)
         pano_id = panorama.provider_id
         url, expires = (cache or _CACHE).get(
