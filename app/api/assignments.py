@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import USER_ERRORS, CurrentUser, SessionDep
+from app.api.deps import USER_ERRORS, CurrentUser, SessionDep, SettingsDep
 from app.errors import (
     AlreadySubmitted,
     AssignmentNotFound,
@@ -13,6 +13,8 @@ from app.errors import (
     CampaignNotFound,
     CsrfFailed,
     IdempotencyConflict,
+    ImageryInvalid,
+    ImageryUnavailable,
     InvalidRequest,
     LeaseExpired,
     LeaseRace,
@@ -31,16 +33,21 @@ from app.schemas.decoding import (
     SubmissionResult,
     TaskRead,
 )
-from app.services import decoding
+from app.schemas.imagery import Attribution, ImageTiles
+from app.services import decoding, imagery
 from app.services.campaigns import visible_campaign
 from app.services.decoding import Lease
+from app.settings import Settings
 
 router = APIRouter(tags=["decoding"])
 
 
-def _read(lease: Lease) -> AssignmentRead:
+def _read(lease: Lease, settings: Settings) -> AssignmentRead:
     pano = lease.panorama
     lon, lat = decoding.panorama_position(pano)
+    # Mapillary URLs expire: resolved now (cached while valid), never stored.
+    image = imagery.viewer_image(pano, settings=settings)
+    credit = imagery.credit(pano)
     return AssignmentRead(
         id=lease.assignment.id,
         expires_at=lease.assignment.expires_at,
@@ -51,12 +58,15 @@ def _read(lease: Lease) -> AssignmentRead:
             known_answer=lease.task.is_tutorial and lease.task.known_answer is not None,
             panorama=PanoramaRead(
                 provider=pano.provider,
-                image_url=pano.image_url,
+                image_url=image.image_url,
+                image_expires_at=image.expires_at,
+                image_tiles=ImageTiles.model_validate(image.tiles) if image.tiles else None,
                 pano_id=pano.provider_id if pano.provider != "equirect" else None,
                 lat=lat,
                 lon=lon,
                 captured_at=pano.captured_at,
                 heading=pano.heading,
+                attribution=Attribution.model_validate(credit) if credit else None,
             ),
         ),
         progress=LeaseProgress(
@@ -73,12 +83,19 @@ def _read(lease: Lease) -> AssignmentRead:
         200: {"model": AssignmentRead, "description": "Your existing live lease"},
         204: {"description": "Nothing left for you in this campaign"},
         **error_responses(
-            *USER_ERRORS, CsrfFailed, CampaignNotFound, CampaignClosed, LeaseRace, InvalidRequest
+            *USER_ERRORS,
+            CsrfFailed,
+            CampaignNotFound,
+            CampaignClosed,
+            LeaseRace,
+            InvalidRequest,
+            ImageryInvalid,
+            ImageryUnavailable,
         ),
     },
 )
 def lease_next_task(
-    slug: str, user: CurrentUser, session: SessionDep, response: Response
+    slug: str, user: CurrentUser, session: SessionDep, response: Response, settings: SettingsDep
 ) -> AssignmentRead | Response:
     """Your live lease, or a new lease on the next task (204 when nothing is left)."""
     campaign = visible_campaign(session, slug=slug, user=user)
@@ -87,7 +104,7 @@ def lease_next_task(
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     if not lease.created:
         response.status_code = status.HTTP_200_OK
-    return _read(lease)
+    return _read(lease, settings)
 
 
 @router.post(

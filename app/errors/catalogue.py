@@ -289,6 +289,24 @@ class TooManyCells(Invalid):
     code = "too_many_cells"
 
 
+class UnknownProvider(Invalid):
+    """An imagery search named a provider that cannot be searched."""
+
+    code = "unknown_provider"
+
+
+class InvalidDate(Invalid):
+    """A date option is not YYYY, YYYY-MM or YYYY-MM-DD."""
+
+    code = "invalid_date"
+
+
+class ImageryNotConfigured(Invalid):
+    """The provider needs a setting that is missing (e.g. DECODERS_MAPILLARY_TOKEN)."""
+
+    code = "imagery_not_configured"
+
+
 class TileOutOfRange(Invalid):
     """The tile's zoom, x or y is outside the grid."""
 
@@ -315,6 +333,19 @@ class DatabaseUnavailable(ServiceUnavailable):
     """The database is unreachable or not migrated (health check)."""
 
     code = "database_unavailable"
+
+
+class ImageryInvalid(AppError):
+    """A street imagery provider answered something that is not its documented shape."""
+
+    status_code = 502
+    code = "imagery_invalid"
+
+
+class ImageryUnavailable(ServiceUnavailable):
+    """A street imagery provider did not answer, or kept refusing (429) past our retries."""
+
+    code = "imagery_unavailable"
 
 
 class HttpError(AppError):

@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
+from app.domain.imagery import PROVIDER_LICENCES
 from app.errors import ImportFailed
 from app.models import Campaign
 from app.services.accounts import new_public_id
@@ -57,9 +58,11 @@ _WRITES: tuple[tuple[str, str], ...] = (
     ),
     (
         "panoramas_created",
-        "INSERT INTO panoramas (campaign_id, provider, provider_id, geom, captured_at, heading) "
+        "INSERT INTO panoramas (campaign_id, provider, provider_id, geom, captured_at, heading, "
+        "licence, attribution) "
         "SELECT :campaign, 'google', panorama_id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), "
-        "captured_at, 0 FROM stg_am_panoramas "
+        f"captured_at, 0, '{PROVIDER_LICENCES['google'][0]}', '{PROVIDER_LICENCES['google'][1]}' "
+        "FROM stg_am_panoramas "
         "ON CONFLICT (campaign_id, provider, provider_id) DO NOTHING",
     ),
     (

@@ -1,6 +1,6 @@
 """Publishing: researcher layers and exports, OGC API - Features, density and vector tiles."""
 
-from app.services.publishing import density, exports, ogc, tiles
+from app.services.publishing import density, exports, ogc, osm, tiles
 from app.services.publishing.exports import dumps
 from app.services.publishing.layers import (
     WHOLE_ABOVE,
@@ -24,6 +24,7 @@ __all__ = [
     "layer",
     "metadata",
     "ogc",
+    "osm",
     "page",
     "published_campaign",
     "tiles",

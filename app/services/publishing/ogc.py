@@ -98,6 +98,7 @@ def describe(session: Session, *, found: Collection) -> dict[str, Any]:
     extent: dict[str, Any] = {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]], "crs": CRS84}}
     if temporal:
         extent["temporal"] = {"interval": [temporal], "trs": GREGORIAN}
+    licences, credits = publishing.imagery_sources(session, campaign=campaign)
     return {
         "id": found.id,
         "title": f"{campaign.name}: {_TITLES[kind]}",
@@ -105,6 +106,9 @@ def describe(session: Session, *, found: Collection) -> dict[str, Any]:
         "extent": extent,
         "itemType": "feature",
         "crs": [CRS84],
+        # What the data rests on: the imagery's licences and the credit lines they ask for.
+        "imagery_licences": licences,
+        "imagery_attributions": credits,
     }
 
 
