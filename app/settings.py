@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["*"]
     google_maps_key: str | None = None
     mapillary_token: str | None = None
+    # Street imagery APIs (issue 11); a test or a private mirror may stand in for either.
+    mapillary_api_url: str = "https://graph.mapillary.com"
+    panoramax_url: str = "https://api.panoramax.xyz/api"  # an instance's or the meta-catalogue's
+    imagery_timeout_seconds: float = Field(default=20.0, gt=0)
+    imagery_retries: int = Field(default=4, ge=0, le=10)
+    # A Retry-After longer than this is cut to it (and counts as a retry), so a run never hangs.
+    imagery_max_wait_seconds: float = Field(default=60.0, ge=0)
     basemap_style_url: str | None = None
     licence: str = "ODbL-1.0"
     # Researcher/public reads (issue 5), requests per minute: anonymous callers per address on

@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import USER_ERRORS, CurrentUser, SessionDep, SettingsDep
+from app.errors import (
+    AlreadySubmitted,
+    AssignmentNotFound,
+    BodyTooLarge,
+    CampaignClosed,
+    CampaignNotFound,
+    CsrfFailed,
+    IdempotencyConflict,
+    ImageryInvalid,
+    ImageryUnavailable,
+    InvalidRequest,
+    LeaseExpired,
+    LeaseRace,
+    LeaseUsed,
+    NotYourLease,
+    TaskExcluded,
+    TaskFull,
+)
 from app.schemas.common import error_responses
 from app.schemas.decoding import (
     AssignmentRead,
@@ -15,16 +33,21 @@ from app.schemas.decoding import (
     SubmissionResult,
     TaskRead,
 )
-from app.services import decoding
+from app.schemas.imagery import Attribution, ImageTiles
+from app.services import decoding, imagery
 from app.services.campaigns import visible_campaign
 from app.services.decoding import Lease
+from app.settings import Settings
 
 router = APIRouter(tags=["decoding"])
 
 
-def _read(lease: Lease) -> AssignmentRead:
+def _read(lease: Lease, settings: Settings) -> AssignmentRead:
     pano = lease.panorama
     lon, lat = decoding.panorama_position(pano)
+    # Mapillary URLs expire: resolved now (cached while valid), never stored.
+    image = imagery.viewer_image(pano, settings=settings)
+    credit = imagery.credit(pano)
     return AssignmentRead(
         id=lease.assignment.id,
         expires_at=lease.assignment.expires_at,
@@ -35,12 +58,15 @@ def _read(lease: Lease) -> AssignmentRead:
             known_answer=lease.task.is_tutorial and lease.task.known_answer is not None,
             panorama=PanoramaRead(
                 provider=pano.provider,
-                image_url=pano.image_url,
+                image_url=image.image_url,
+                image_expires_at=image.expires_at,
+                image_tiles=ImageTiles.model_validate(image.tiles) if image.tiles else None,
                 pano_id=pano.provider_id if pano.provider != "equirect" else None,
                 lat=lat,
                 lon=lon,
                 captured_at=pano.captured_at,
                 heading=pano.heading,
+                attribution=Attribution.model_validate(credit) if credit else None,
             ),
         ),
         progress=LeaseProgress(
@@ -56,11 +82,20 @@ def _read(lease: Lease) -> AssignmentRead:
     responses={
         200: {"model": AssignmentRead, "description": "Your existing live lease"},
         204: {"description": "Nothing left for you in this campaign"},
-        **error_responses(401, 404, 409),
+        **error_responses(
+            *USER_ERRORS,
+            CsrfFailed,
+            CampaignNotFound,
+            CampaignClosed,
+            LeaseRace,
+            InvalidRequest,
+            ImageryInvalid,
+            ImageryUnavailable,
+        ),
     },
 )
 def lease_next_task(
-    slug: str, user: CurrentUser, session: SessionDep, response: Response
+    slug: str, user: CurrentUser, session: SessionDep, response: Response, settings: SettingsDep
 ) -> AssignmentRead | Response:
     """Your live lease, or a new lease on the next task (204 when nothing is left)."""
     campaign = visible_campaign(session, slug=slug, user=user)
@@ -69,14 +104,27 @@ def lease_next_task(
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     if not lease.created:
         response.status_code = status.HTTP_200_OK
-    return _read(lease)
+    return _read(lease, settings)
 
 
 @router.post(
     "/assignments/{assignment_id}/submission",
     response_model=SubmissionResult,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 409, 413, 422),
+    responses=error_responses(
+        *USER_ERRORS,
+        CsrfFailed,
+        AssignmentNotFound,
+        NotYourLease,
+        IdempotencyConflict,
+        LeaseUsed,
+        LeaseExpired,
+        TaskExcluded,
+        TaskFull,
+        AlreadySubmitted,
+        BodyTooLarge,
+        InvalidRequest,
+    ),
 )
 def submit(
     assignment_id: int, payload: SubmissionCreate, user: CurrentUser, session: SessionDep
@@ -91,7 +139,15 @@ def submit(
 @router.post(
     "/assignments/{assignment_id}/skip",
     response_model=SkipResult,
-    responses=error_responses(401, 403, 404, 409),
+    responses=error_responses(
+        *USER_ERRORS,
+        CsrfFailed,
+        AssignmentNotFound,
+        NotYourLease,
+        LeaseUsed,
+        LeaseExpired,
+        InvalidRequest,
+    ),
 )
 def skip(assignment_id: int, user: CurrentUser, session: SessionDep) -> SkipResult:
     """Give the task back without voting; you will not see it again."""

@@ -11,6 +11,7 @@ import typer
 
 from app.cli.campaigns import campaign_cli, user_cli
 from app.cli.db import db_cli
+from app.cli.imagery import imagery_cli
 from app.cli.imports import import_cli
 from app.cli.publishing import apikey_cli, export_cli
 from app.cli.reconcile import reconcile_cli
@@ -26,6 +27,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(campaign_cli, name="campaign")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(import_cli, name="import")
+cli.add_typer(imagery_cli, name="imagery")
 cli.add_typer(apikey_cli, name="apikey")
 # Single commands (serve, demo, export, reconcile) join the root without a group name.
 cli.add_typer(serve_cli)

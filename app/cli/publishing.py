@@ -26,6 +26,7 @@ class LayerName(StrEnum):
     cameras = "cameras"
     counts = "counts"
     tags = "tags"
+    osm = "osm"  # confirmed cameras from OSM-compatible imagery, as an OsmChange file
 
 
 class ExportFormat(StrEnum):
@@ -93,7 +94,10 @@ def export(
         StatusName.confirmed
     ),
 ) -> None:
-    """Stream a complete layer as GeoJSON, GeoJSONSeq (RFC 8142) or CSV."""
+    """Stream a complete layer as GeoJSON, GeoJSONSeq (RFC 8142) or CSV; `osm`: an OsmChange."""
+    if layer is LayerName.osm:
+        _export_osm(campaign, output)
+        return
     with cli_session() as session:
         found = campaigns.get_campaign(session, slug=campaign)
         filters = Filters(status=status.value)
@@ -119,6 +123,25 @@ def export(
             )
             _write(out, chunks)
     typer.echo(f"wrote {total} {layer.value} to {output}", err=True)
+
+
+def _export_osm(campaign: str, output: Path | None) -> None:
+    tally = publishing.osm.OsmTally()
+    with cli_session() as session:
+        found = campaigns.get_campaign(session, slug=campaign)
+        chunks = publishing.osm.osm_change(session, campaign=found, tally=tally)
+        if output is None:
+            _write(sys.stdout.buffer, chunks)
+        else:
+            with output.open("wb") as out:
+                _write(out, chunks)
+    where = f" to {output}" if output else ""
+    typer.echo(f"wrote {tally.written} confirmed cameras{where} (OsmChange)", err=True)
+    if tally.not_compatible:
+        typer.echo(
+            f"left out {tally.not_compatible} whose imagery does not allow OpenStreetMap use",
+            err=True,
+        )
 
 
 def _write(out: BinaryIO, chunks: Iterator[bytes]) -> None:

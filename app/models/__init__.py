@@ -16,6 +16,7 @@ from app.models.enums import (
     ROLES,
     TASK_STATUSES,
 )
+from app.models.imagery import ImagerySearch
 from app.models.results import (
     Camera,
     CameraTag,
@@ -47,6 +48,7 @@ __all__ = [
     "Campaign",
     "DecoderQuality",
     "Flag",
+    "ImagerySearch",
     "Location",
     "Panorama",
     "RateLimitBucket",

@@ -112,6 +112,16 @@ class Panorama(Base):
     captured_at: Mapped[date | None] = mapped_column(Date)
     # Compass heading of the image's centre column (equirect) or the initial view.
     heading: Mapped[float] = mapped_column(Float, default=0.0, server_default="0.0")
+    # What the imagery allows (issue 11): an SPDX-like licence id, the credit line it needs,
+    # its author, and whether data derived from it may go to OpenStreetMap.
+    licence: Mapped[str | None] = mapped_column(String(64))
+    attribution: Mapped[str | None] = mapped_column(String(300))
+    creator: Mapped[str | None] = mapped_column(String(200))
+    page_url: Mapped[str | None] = mapped_column(String(2000))
+    osm_compatible: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A tiled rendition the viewer may load instead of image_url (Panoramax):
+    # {"url": "…{col}_{row}.jpg", "cols", "rows", "width"}.
+    image_tiles: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
 
 
 class Task(Base):

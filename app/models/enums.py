@@ -6,7 +6,7 @@ from sqlalchemy import Enum
 
 ROLES = ("decoder", "expert", "coordinator", "admin")
 CAMPAIGN_STATUSES = ("draft", "open", "paused", "closed")
-PROVIDERS = ("equirect", "google", "mapillary")
+PROVIDERS = ("equirect", "google", "mapillary", "panoramax")
 # open: in the pool; complete: has its votes; review: two decoders reported the same problem
 # and a coordinator must fix or exclude it; excluded: out of the campaign for good.
 TASK_STATUSES = ("open", "complete", "review", "excluded")

@@ -7,6 +7,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.schemas.imagery import Attribution, ImageTiles
+
 Attachment = Literal["street_furniture", "building", "other"]
 CameraType = Literal["dome_ptz", "bullet", "unknown"]
 ProblemKind = Literal["no_image", "image_unusable", "wrong_place", "other"]
@@ -19,12 +21,18 @@ Pitch = Field(ge=-90, le=90, allow_inf_nan=False)
 
 class PanoramaRead(BaseModel):
     provider: str
+    # Mapillary: a fresh signed URL, valid at least until `image_expires_at` (ask again after).
     image_url: str | None = None
+    image_expires_at: datetime | None = None
+    # Panoramax: a tiled rendition the viewer may prefer to image_url.
+    image_tiles: ImageTiles | None = None
     pano_id: str | None = None
     lat: float
     lon: float
     captured_at: date | None = None
+    # Compass heading (clockwise from true north) of the image's centre column.
     heading: float
+    attribution: Attribution | None = None
 
 
 class TaskRead(BaseModel):

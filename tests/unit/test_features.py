@@ -52,3 +52,13 @@ def test_csv_record_flattens_osm_tags() -> None:
     assert record["lon"] == -74.0 and record["lat"] == 40.7 and record["id"] == 7
     assert record["osm:camera:mount"] == "wall" and record["osm:surveillance"] is None
     assert record["computed_at"] == "2024-01-02T00:00:00+00:00"
+
+
+def test_csv_record_joins_the_imagery_lists() -> None:
+    row = {name: None for name in CAMERA_PROPERTIES}
+    row.update(id=8, attachment="building", camera_type="bullet", lon=-74.0, lat=40.7,
+               imagery_licences=["CC-BY-SA-4.0", "etalab-2.0"], osm_compatible=True)  # fmt: skip
+    header = csv_header([*CAMERA_PROPERTIES, "imagery_licences", "osm_compatible"], osm=True)
+    record = dict(zip(header, csv_record(camera_feature(row), csv_plan(header)), strict=True))
+    assert record["imagery_licences"] == "CC-BY-SA-4.0; etalab-2.0"
+    assert record["osm_compatible"] is True

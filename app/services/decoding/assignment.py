@@ -13,7 +13,14 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import (
+    AssignmentNotFound,
+    CampaignClosed,
+    LeaseExpired,
+    LeaseRace,
+    LeaseUsed,
+    NotYourLease,
+)
 from app.models import Assignment, Campaign, Panorama, Submission, Task, User
 from app.settings import get_settings
 from app.sql import load
@@ -187,7 +194,7 @@ def _lease(
 def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease | None:
     """The caller's live lease, or a new lease on the best task; None when nothing is left."""
     if campaign.status != "open":
-        raise Conflict(f"Campaign '{campaign.slug}' is {campaign.status}.", code="campaign_closed")
+        raise CampaignClosed(f"Campaign '{campaign.slug}' is {campaign.status}.")
     # One decoder's requests (two tabs, a double click) are serialised; different decoders
     # never wait on each other here.
     session.execute(text("SELECT pg_advisory_xact_lock(7301, CAST(:u AS int))"), {"u": user.id})
@@ -220,7 +227,7 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
         with session.begin_nested():
             session.add(assignment)
     except IntegrityError as exc:  # the partial unique indexes: a lease appeared meanwhile
-        raise Conflict("A lease was just created for you; ask again.", code="lease_race") from exc
+        raise LeaseRace("A lease was just created for you; ask again.") from exc
     # A new lease changes no submission count: reuse the ones read above.
     return _lease(session, assignment, created=True, campaign=campaign, counts=counts)
 
@@ -231,18 +238,18 @@ def get_assignment(session: Session, *, assignment_id: int, user: User) -> Assig
         select(Assignment).where(Assignment.id == assignment_id).with_for_update()
     ).one_or_none()
     if assignment is None:
-        raise NotFound(f"No assignment {assignment_id}.", code="assignment_not_found")
+        raise AssignmentNotFound(f"No assignment {assignment_id}.")
     if assignment.user_id != user.id:
-        raise Forbidden("This lease belongs to someone else.", code="not_your_lease")
+        raise NotYourLease("This lease belongs to someone else.")
     return assignment
 
 
 def check_live(assignment: Assignment) -> None:
     """Raise the documented error for a lease that can no longer be used."""
     if assignment.status in ("submitted", "skipped"):
-        raise Conflict(f"This lease was already {assignment.status}.", code="lease_used")
+        raise LeaseUsed(f"This lease was already {assignment.status}.")
     if assignment.status == "expired" or assignment.expires_at <= datetime.now(UTC):
-        raise Conflict("This lease has expired; ask for a new task.", code="lease_expired")
+        raise LeaseExpired("This lease has expired; ask for a new task.")
 
 
 def skip(session: Session, *, assignment_id: int, user: User) -> Assignment:

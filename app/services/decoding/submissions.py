@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.counts import counts_from_tags
-from app.errors import Conflict
+from app.errors import AlreadySubmitted, IdempotencyConflict, TaskExcluded, TaskFull
 from app.models import Assignment, Campaign, Submission, Tag, Task, User
 from app.schemas.decoding import Feedback, SubmissionCreate
 from app.services.decoding import known_answers
@@ -49,9 +49,7 @@ def _replay(
         return None
     # The same body sent for another lease is a new answer that reused a key, not a retry.
     if existing.request_hash != request_hash(payload) or existing.assignment_id != assignment_id:
-        raise Conflict(
-            "This idempotency key was used with a different request.", code="idempotency_conflict"
-        )
+        raise IdempotencyConflict("This idempotency key was used with a different request.")
     task = session.get_one(Task, existing.task_id)
     return Stored(existing, known_answers.feedback_for(task, payload))
 
@@ -74,7 +72,7 @@ def _count_vote(session: Session, *, task: Task, campaign: Campaign) -> None:
         .returning(Task.valid_submissions)
     ).first()
     if row is None and not task.is_tutorial:
-        raise Conflict("This task already has all its votes.", code="task_full")
+        raise TaskFull("This task already has all its votes.")
     session.refresh(task)
     # Only an open task completes: one in review waits for its coordinator.
     complete = task.valid_submissions >= campaign.votes_per_task
@@ -148,13 +146,13 @@ def submit(
         select(Task).where(Task.id == assignment.task_id).with_for_update()
     ).one()
     if task.status == "excluded":
-        raise Conflict("A coordinator took this task out of the campaign.", code="task_excluded")
+        raise TaskExcluded("A coordinator took this task out of the campaign.")
     campaign = session.get_one(Campaign, task.campaign_id)
     try:
         with session.begin_nested():
             submission = _insert(session, assignment=assignment, user=user, payload=payload)
     except IntegrityError as exc:
-        raise Conflict("You already answered this task.", code="already_submitted") from exc
+        raise AlreadySubmitted("You already answered this task.") from exc
     if payload.outcome == "problem":
         assert payload.problem is not None
         _maybe_review(session, task=task, kind=payload.problem.kind)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.domain.imagery import PROVIDER_LICENCES, osm_compatible
 from app.models import Campaign
 from app.services.bulk import copy_rows, staging_table
 from app.services.imports.common import Report, read_csv
@@ -114,6 +115,7 @@ def _ewkt(position: tuple[float, float] | None) -> str | None:
 
 _PANORAMA_COLUMNS = (
     "id", "campaign_id", "provider", "provider_id", "image_url", "geom", "captured_at", "heading",
+    "licence", "attribution", "osm_compatible",
 )  # fmt: skip
 _LOCATION_COLUMNS = (
     "id", "campaign_id", "external_id", "properties", "geom", "panorama_id", "task_id",
@@ -122,6 +124,8 @@ _LOCATION_COLUMNS = (
 
 def _panorama_row(p: PlannedPanorama, campaign_id: int) -> tuple[Any, ...]:
     geom = _ewkt(p.position)
+    # A provider's licence when it has one for all its imagery; equirect stays unknown.
+    licence, credit = PROVIDER_LICENCES.get(p.provider, (None, None))
     return (
         p.id,
         campaign_id,
@@ -131,6 +135,9 @@ def _panorama_row(p: PlannedPanorama, campaign_id: int) -> tuple[Any, ...]:
         geom,
         p.captured_at,
         p.heading or 0.0,
+        licence,
+        credit,
+        osm_compatible(p.provider, licence),
     )
 
 

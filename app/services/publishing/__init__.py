@@ -1,6 +1,6 @@
 """Publishing: researcher layers and exports, OGC API - Features, density and vector tiles."""
 
-from app.services.publishing import density, exports, ogc, tiles
+from app.services.publishing import density, exports, ogc, osm, tiles
 from app.services.publishing.exports import dumps
 from app.services.publishing.layers import (
     WHOLE_ABOVE,
@@ -10,16 +10,13 @@ from app.services.publishing.layers import (
     page,
     published_campaign,
 )
-from app.services.publishing.ogc import BadParameter, NotAcceptable
 from app.services.publishing.ogc_openapi import OGC_DEFAULT_LIMIT, OPENAPI_MEDIA_TYPE, document
 
 __all__ = [
     "OGC_DEFAULT_LIMIT",
     "OPENAPI_MEDIA_TYPE",
     "WHOLE_ABOVE",
-    "BadParameter",
     "Metadata",
-    "NotAcceptable",
     "density",
     "document",
     "dumps",
@@ -27,6 +24,7 @@ __all__ = [
     "layer",
     "metadata",
     "ogc",
+    "osm",
     "page",
     "published_campaign",
     "tiles",

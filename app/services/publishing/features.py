@@ -28,6 +28,10 @@ CAMERA_PROPERTIES = (
     "method_version",
     "computed_at",
 )
+# The imagery a feature rests on (issue 11): licences and credit lines of its panoramas, and
+# for cameras whether every one of them allows deriving data for OpenStreetMap.
+IMAGERY_PROPERTIES = ("imagery_licences", "imagery_attributions")
+CAMERA_IMAGERY_PROPERTIES = (*IMAGERY_PROPERTIES, "osm_compatible")
 OSM_KEYS = (
     "man_made",
     "surveillance",
@@ -113,6 +117,10 @@ def camera_feature(row: Mapping[str, Any]) -> dict[str, Any]:
     """A reconciled camera with its OSM tags."""
     props = {name: row[name] for name in CAMERA_PROPERTIES}
     props["computed_at"] = _iso(row["computed_at"])
+    # .get: a row from a query without the imagery lateral rests on nothing known.
+    props["imagery_licences"] = row.get("imagery_licences") or []
+    props["imagery_attributions"] = row.get("imagery_attributions") or []
+    props["osm_compatible"] = bool(row.get("osm_compatible"))
     props["osm"] = _osm_base(row["attachment"], row["camera_type"])
     return feature(row["id"], row["lon"], row["lat"], props)
 
@@ -136,6 +144,7 @@ def count_feature(row: Mapping[str, Any], kinds: Sequence[str]) -> dict[str, Any
     props["pano_id"] = row["provider_id"]
     props["method_version"] = row["method_version"]
     props["computed_at"] = _iso(row["computed_at"])
+    props.update(_imagery(row))
     names: dict[str, list[str]] = {}
     for kind, name in row["areas"] or ():
         names.setdefault(kind, []).append(name)
@@ -149,7 +158,17 @@ def tag_feature(row: Mapping[str, Any]) -> dict[str, Any]:
     props = {name: row[name] for name in TAG_PROPERTIES if name != "submitted"}
     # The day only: a timestamp to the second could help tie a tag to a person's session.
     props["submitted"] = row["submitted_at"].date().isoformat()
+    props.update(_imagery(row))
     return feature(row["id"], row["lon"], row["lat"], props)
+
+
+def _imagery(row: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The licence and credit of the one panorama a count or a tag was read from."""
+    licence, credit = row.get("licence"), row.get("attribution")
+    return {
+        "imagery_licences": [licence] if licence else [],
+        "imagery_attributions": [credit] if credit else [],
+    }
 
 
 def csv_header(properties: Sequence[str], *, osm: bool = False) -> list[str]:
@@ -167,4 +186,6 @@ def csv_record(feature: Mapping[str, Any], plan: Sequence[tuple[bool, str]]) -> 
     lon, lat = feature["geometry"]["coordinates"]
     props = feature["properties"]
     osm = props.get("osm") or {}
-    return [lon, lat, *((osm if is_osm else props).get(key) for is_osm, key in plan)]
+    values = ((osm if is_osm else props).get(key) for is_osm, key in plan)
+    # Lists (the imagery licences and credits) become one cell, "; "-separated.
+    return [lon, lat, *("; ".join(v) if isinstance(v, list) else v for v in values)]

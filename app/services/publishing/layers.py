@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
-from app.models import Camera, Campaign, ReconcileRun, TaskCount
+from app.domain.imagery import LICENCE_URLS
+from app.errors import CampaignNotFound, LayerNotFound
+from app.models import Camera, Campaign, Panorama, ReconcileRun, Task, TaskCount
 from app.schemas.publishing import Filters
 from app.services.publishing import features
 from app.services.publishing.queries import (
@@ -48,6 +49,10 @@ class Metadata:
     licence: str
     method_version: str | None
     computed_at: datetime | None
+    # The imagery the campaign's data rests on: [{"licence", "url", "panoramas"}] and the
+    # credit lines its licences ask for.
+    imagery_licences: tuple[dict[str, Any], ...] = ()
+    imagery_attributions: tuple[str, ...] = ()
 
     def members(self) -> dict[str, Any]:
         """Foreign members of a FeatureCollection (RFC 7946 §6.1)."""
@@ -57,6 +62,8 @@ class Metadata:
             "licence": self.licence,
             "method_version": self.method_version,
             "computed_at": self.computed_at.isoformat() if self.computed_at else None,
+            "imagery_licences": list(self.imagery_licences),
+            "imagery_attributions": list(self.imagery_attributions),
         }
 
 
@@ -70,7 +77,7 @@ def published_campaign(session: Session, *, slug: str) -> Campaign:
     """A campaign whose data is public (any status but draft), or NotFound."""
     campaign = session.scalars(select(Campaign).where(Campaign.slug == slug)).one_or_none()
     if campaign is None or campaign.status == "draft":
-        raise NotFound(f"No campaign '{slug}'.", code="campaign_not_found")
+        raise CampaignNotFound(f"No campaign '{slug}'.")
     return campaign
 
 
@@ -80,18 +87,25 @@ def layer(
     """The named layer of the campaign with the filters applied; `whole` when dumped entire."""
     if name == "cameras":
         statement = camera_statement(session, campaign=campaign, filters=filters)
-        header = features.csv_header(features.CAMERA_PROPERTIES, osm=True)
+        props = [*features.CAMERA_PROPERTIES, *features.CAMERA_IMAGERY_PROPERTIES]
+        header = features.csv_header(props, osm=True)
         return Layer(name, campaign, statement, features.camera_feature, header)
     if name == "counts":
         statement = count_statement(session, campaign=campaign, filters=filters, whole=whole)
         kinds = area_kinds(session, campaign=campaign)
-        header = features.csv_header([*features.COUNT_PROPERTIES, *features.area_columns(kinds)])
+        header = features.csv_header(
+            [
+                *features.COUNT_PROPERTIES,
+                *features.IMAGERY_PROPERTIES,
+                *features.area_columns(kinds),
+            ]
+        )
         return Layer(name, campaign, statement, lambda r: features.count_feature(r, kinds), header)
     if name == "tags":
         statement = tag_statement(session, campaign=campaign, filters=filters)
-        header = features.csv_header(features.TAG_PROPERTIES)
+        header = features.csv_header([*features.TAG_PROPERTIES, *features.IMAGERY_PROPERTIES])
         return Layer(name, campaign, statement, features.tag_feature, header)
-    raise NotFound(f"No layer '{name}'.", code="layer_not_found")
+    raise LayerNotFound(f"No layer '{name}'.")
 
 
 def metadata(session: Session, *, campaign: Campaign, layer: str) -> Metadata:
@@ -114,13 +128,45 @@ def metadata(session: Session, *, campaign: Campaign, layer: str) -> Metadata:
             .order_by(table.computed_at.desc())
             .limit(1)
         ).first()
+    licences, credits = imagery_sources(session, campaign=campaign)
     return Metadata(
         campaign=campaign.slug,
         name=campaign.name,
         licence=campaign.licence,
         method_version=latest.method_version if latest else None,
         computed_at=latest.computed_at if latest else None,
+        imagery_licences=tuple(licences),
+        imagery_attributions=tuple(credits),
     )
+
+
+def imagery_sources(
+    session: Session, *, campaign: Campaign
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The licences (with how many panoramas) and credit lines of the campaign's imagery."""
+    licences = session.execute(
+        select(Panorama.licence, func.count().label("panoramas"))
+        .join(Task, Task.panorama_id == Panorama.id)
+        .where(Panorama.campaign_id == campaign.id, Task.is_tutorial.is_(False))
+        .group_by(Panorama.licence)
+        .order_by(Panorama.licence)
+    ).all()
+    credits = session.scalars(
+        select(Panorama.attribution)
+        .join(Task, Task.panorama_id == Panorama.id)
+        .where(
+            Panorama.campaign_id == campaign.id,
+            Task.is_tutorial.is_(False),
+            Panorama.attribution.is_not(None),
+        )
+        .distinct()
+        .order_by(Panorama.attribution)
+    ).all()
+    listed = [
+        {"licence": r.licence, "url": LICENCE_URLS.get(r.licence or ""), "panoramas": r.panoramas}
+        for r in licences
+    ]
+    return listed, [c for c in credits if c]
 
 
 def page(session: Session, *, layer: Layer, limit: int, offset: int) -> Page:

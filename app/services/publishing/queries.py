@@ -5,11 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, any_, case, false, func, or_, select, true
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
-from app.errors import NotFound
-from app.models import Area, Camera, Campaign, Panorama, Submission, Tag, Task, TaskCount, User
+from app.errors import AreaNotFound
+from app.models import (
+    Area,
+    Camera,
+    CameraTag,
+    Campaign,
+    Panorama,
+    Submission,
+    Tag,
+    Task,
+    TaskCount,
+    User,
+)
 from app.models.results import COUNT_CATEGORIES
 from app.schemas.publishing import BBox, Filters, statuses
 from app.services.publishing import features
@@ -33,7 +46,7 @@ def in_area(session: Session, campaign: Campaign, geom: Any, area: str | None) -
     match = Area.id == int(area) if numeric else Area.name == area
     ids = session.scalars(select(Area.id).where(Area.campaign_id == campaign.id, match)).all()
     if not ids:
-        raise NotFound(f"No area '{area}' in this campaign.", code="area_not_found")
+        raise AreaNotFound(f"No area '{area}' in this campaign.")
     return select(Area.id).where(Area.id.in_(ids), func.ST_Intersects(Area.geom, geom)).exists()
 
 
@@ -50,13 +63,56 @@ def _where(statement: AnySelect, *conditions: Any) -> AnySelect:
     return statement.where(*(c for c in conditions if c is not None))
 
 
+def camera_imagery() -> Any:
+    """Per camera (a LATERAL): licences, credits and OSM compatibility of the panoramas seen."""
+    # A camera seen from one panorama rests on its task's; a triangulated one on the tasks of
+    # its tags too (the CASE spares single-panorama cameras the walk through camera_tags).
+    tagged = (
+        select(Tag.task_id)
+        .join(CameraTag, CameraTag.tag_id == Tag.id)
+        .where(CameraTag.camera_id == Camera.id)
+        .scalar_subquery()
+    )
+    tasks = case(
+        (Camera.n_panoramas > 1, func.array_append(func.array(tagged), Camera.task_id)),
+        else_=postgresql.array([Camera.task_id]),
+    )
+    return (
+        select(
+            func.array_remove(
+                func.array_agg(aggregate_order_by(Panorama.licence.distinct(), Panorama.licence)),
+                None,
+            ).label("imagery_licences"),
+            func.array_remove(
+                func.array_agg(
+                    aggregate_order_by(Panorama.attribution.distinct(), Panorama.attribution)
+                ),
+                None,
+            ).label("imagery_attributions"),
+            func.coalesce(func.bool_and(Panorama.osm_compatible), False).label("osm_compatible"),
+        )
+        .join(Task, Task.panorama_id == Panorama.id)
+        .where(Task.id == any_(tasks))
+        .lateral("imagery")
+    )
+
+
 def camera_statement(session: Session, *, campaign: Campaign, filters: Filters) -> AnySelect:
-    """Cameras of the campaign matching the filters, by id."""
-    base = select(
-        *(getattr(Camera, name) for name in features.CAMERA_PROPERTIES),
-        func.ST_X(Camera.geom).label("lon"),
-        func.ST_Y(Camera.geom).label("lat"),
-    ).where(Camera.campaign_id == campaign.id)
+    """Cameras of the campaign matching the filters, with their imagery's licences, by id."""
+    imagery = camera_imagery()
+    base = (
+        select(
+            *(getattr(Camera, name) for name in features.CAMERA_PROPERTIES),
+            func.ST_X(Camera.geom).label("lon"),
+            func.ST_Y(Camera.geom).label("lat"),
+            imagery.c.imagery_licences,
+            imagery.c.imagery_attributions,
+            imagery.c.osm_compatible,
+        )
+        .select_from(Camera)
+        .join(imagery, true())
+        .where(Camera.campaign_id == campaign.id)
+    )
     f = filters
     return _where(
         base,
@@ -121,6 +177,8 @@ def count_statement(
             Panorama.captured_at,
             Panorama.provider,
             Panorama.provider_id,
+            Panorama.licence,
+            Panorama.attribution,
             func.ST_X(Panorama.geom).label("lon"),
             func.ST_Y(Panorama.geom).label("lat"),
             areas.label("areas"),
@@ -159,6 +217,8 @@ def tag_statement(session: Session, *, campaign: Campaign, filters: Filters) -> 
             Tag.base_heading,
             Tag.base_pitch,
             Submission.submitted_at,
+            Panorama.licence,
+            Panorama.attribution,
             func.ST_X(Panorama.geom).label("lon"),
             func.ST_Y(Panorama.geom).label("lat"),
         )

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.locating import MOUNT_HEIGHT_PRIOR_M, Heights, mount_heights
-from app.errors import NotFound
+from app.errors import TaskNotFound
 from app.models import Campaign, DecoderQuality, ReconcileRun, Submission, Task, User
 from app.services.reconciliation.common import (
     METHOD_VERSION,
@@ -72,7 +72,7 @@ def reconcile_task(session: Session, *, task_id: int) -> int:
     """Recompute one task's counts and cameras; return its number of cameras."""
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"No task {task_id}.", code="task_not_found")
+        raise TaskNotFound(f"No task {task_id}.")
     campaign = session.get_one(Campaign, task.campaign_id)
     done = reconcile_tasks(
         session, campaign_id=campaign.id, votes=campaign.votes_per_task, task_ids=[task_id]

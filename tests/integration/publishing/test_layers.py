@@ -270,5 +270,5 @@ def test_tags_are_anonymised(client: TestClient, session: Session) -> None:
     assert props["submitted"] == "2021-06-03"
     assert set(props) == {
         "id", "task_id", "decoder", "heading", "pitch", "zoom", "attachment", "camera_type",
-        "base_heading", "base_pitch", "submitted",
+        "base_heading", "base_pitch", "submitted", "imagery_licences", "imagery_attributions",
     }  # fmt: skip

@@ -1,4 +1,4 @@
-"""Application errors: each carries its HTTP status and a stable machine-readable code."""
+"""The JSON envelope and the handlers that route every error through it."""
 
 from __future__ import annotations
 
@@ -10,70 +10,38 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.errors.base import AppError, TooManyRequests
+from app.errors.catalogue import (
+    BodyTooLarge,
+    ForbiddenRequest,
+    HttpError,
+    InternalError,
+    InvalidRequest,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotAcceptable,
+    PathNotFound,
+    UnauthorizedRequest,
+    UnsupportedMediaType,
+)
+
 log = logging.getLogger(__name__)
 
-
-class AppError(Exception):
-    """Base of every error the API reports on purpose."""
-
-    status_code = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
-        if code is not None:
-            self.code = code
-
-
-class Invalid(AppError):
-    status_code = 422
-    code = "invalid"
-
-
-class Unauthorized(AppError):
-    status_code = 401
-    code = "unauthorized"
-
-
-class Forbidden(AppError):
-    status_code = 403
-    code = "forbidden"
-
-
-class NotFound(AppError):
-    status_code = 404
-    code = "not_found"
-
-
-class Conflict(AppError):
-    status_code = 409
-    code = "conflict"
-
-
-class Gone(AppError):
-    status_code = 410
-    code = "gone"
-
-
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "payload_too_large"
-
-
-class TooManyRequests(AppError):
-    status_code = 429
-    code = "rate_limited"
-
-    def __init__(self, message: str, *, retry_after: int, details: Any = None) -> None:
-        super().__init__(message, details=details)
-        self.retry_after = retry_after
-
-
-class ServiceUnavailable(AppError):
-    status_code = 503
-    code = "unavailable"
+# Errors Starlette or FastAPI raise themselves (unknown route, wrong method …), by status.
+_FRAMEWORK_ERRORS: dict[int, type[AppError]] = {
+    cls.status_code: cls
+    for cls in (
+        MalformedRequest,
+        UnauthorizedRequest,
+        ForbiddenRequest,
+        PathNotFound,
+        MethodNotAllowed,
+        NotAcceptable,
+        BodyTooLarge,
+        UnsupportedMediaType,
+        InvalidRequest,
+    )
+}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -82,20 +50,6 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     if details is not None:
         error["details"] = details
     return {"error": error}
-
-
-# Status codes Starlette raises itself (unknown route, wrong method …) mapped to our codes.
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid",
-}
 
 
 def _clean_validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
@@ -122,11 +76,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = _clean_validation_errors(list(exc.errors()))
-        return JSONResponse(error_body("invalid", "The request is not valid.", details), 422)
+        body = error_body(InvalidRequest.code, "The request is not valid.", details)
+        return JSONResponse(body, InvalidRequest.status_code)
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        code = _FRAMEWORK_ERRORS.get(exc.status_code, HttpError).code
         return JSONResponse(
             error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers or None
         )
@@ -134,4 +89,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return JSONResponse(error_body("internal", "An internal error occurred."), 500)
+        body = error_body(InternalError.code, "An internal error occurred.")
+        return JSONResponse(body, InternalError.status_code)
