@@ -284,12 +284,14 @@ def test_a_majority_cluster_does_not_swallow_a_neighbouring_single_vote() -> Non
 
 
 def test_measured_mounting_heights_move_pitch_prior_cameras() -> None:
-    tags = [tag(1, 1, 100.0, pitch=6.0, attachment="building"), tag(2, 2, 100.2, pitch=6.0)]
-    tags[1] = tag(2, 2, 100.2, pitch=6.0, attachment="building")
+    tags = [
+        tag(1, 1, 100.0, pitch=8.0, attachment="building"),
+        tag(2, 2, 100.2, pitch=8.0, attachment="building"),
+    ]
     prior = one(estimate_cameras(tags, voters=3, lat=LAT, lon=LON))
     higher = one(
         estimate_cameras(tags, voters=3, lat=LAT, lon=LON, heights={"building": (6.0, 1.5)})
     )
     assert prior.location_method == higher.location_method == "pitch_prior"
-    assert higher.distance_m == pytest.approx(3.5 / math.tan(math.radians(6.0)), rel=0.01)
+    assert higher.distance_m == pytest.approx(3.5 / math.tan(math.radians(8.0)), rel=0.01)
     assert higher.distance_m > 2 * prior.distance_m

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from app.domain.locating import (
     CAMERA_HEIGHT_M,
+    MAX_RANGE_M,
     distance_from_base,
     range_from_base,
     range_from_pitch,
@@ -62,7 +63,7 @@ def test_pitch_prior_puts_a_pole_camera_at_its_mount_height() -> None:
 
 
 def test_pitch_prior_clamps_to_the_plausible_band() -> None:
-    assert range_from_pitch(1.5, "street_furniture").distance_m == 40.0
+    assert range_from_pitch(1.5, "street_furniture").distance_m == MAX_RANGE_M
     assert range_from_pitch(85.0, "street_furniture").distance_m == 3.0
 
 
