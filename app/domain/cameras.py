@@ -17,6 +17,7 @@ from app.domain.clustering import (
     TagPoint,
     cluster_tags,
     join_splits,
+    radius,
     threshold_for,
 )
 from app.domain.locating import CLICK_NOISE_DEG, Heights, range_from_base, range_from_pitch
@@ -86,11 +87,14 @@ def estimate_cameras(
     weights: Mapping[int, float] | None = None,
     spread_deg: float = 0.0,
     heights: Heights | None = None,
+    noise: Mapping[int, float] | None = None,
 ) -> list[CameraEstimate]:
     """Cluster a panorama's tags and estimate one camera per cluster.
 
     `spread_deg` is the campaign's measured click noise per axis (0: DESIGN's 0.3-0.6°);
-    `heights` the mounting heights measured on its triangulated cameras (None: the priors).
+    `heights` the mounting heights measured on its triangulated cameras (None: the priors);
+    `noise` each decoder's measured click noise (decoders not in it have the campaign's):
+    it sets their tags' radius and weighs their clicks in a camera's direction.
     """
     if voters < 1:
         raise ValueError("voters must be at least 1")
@@ -98,9 +102,14 @@ def estimate_cameras(
     # One look (submission) never supports one camera twice; keying on the
     # submission rather than the decoder keeps imported data right, where one
     # decoder may have answered a merged task twice.
-    points = [TagPoint(t.tag_id, t.submission_id, t.heading, t.pitch, t.zoom) for t in tags]
+    noise = noise or {}
+    points = [
+        TagPoint(t.tag_id, t.submission_id, t.heading, t.pitch, t.zoom, noise.get(t.decoder_id))
+        for t in tags
+    ]
     weights = weights or {}
-    noise = max(CLICK_NOISE_DEG, spread_deg)
+    campaign = max(CLICK_NOISE_DEG, spread_deg)
+    sigma = {t.decoder_id: max(CLICK_NOISE_DEG, noise.get(t.decoder_id, campaign)) for t in tags}
     clusters = cluster_tags(points, spread_deg=spread_deg)
     if len({t.submission_id for t in tags}) < len(tags):
         # Only a look with two clicks can split one camera or click it twice; most tasks
@@ -115,7 +124,7 @@ def estimate_cameras(
             lat=lat,
             lon=lon,
             weights=weights,
-            noise_deg=noise,
+            sigma=sigma,
             heights=heights,
         )
         for cluster in clusters
@@ -146,9 +155,7 @@ def absorb_duplicates(
                 continue
             h, p = centres[j]
             gaps = [round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in out[i]]
-            fits = all(
-                g <= threshold_for(t.zoom, spread_deg) for g, t in zip(gaps, out[i], strict=True)
-            )
+            fits = all(g <= radius(t, spread_deg) for g, t in zip(gaps, out[i], strict=True))
             if fits and (best is None or max(gaps) < best[0]):
                 best = (max(gaps), j)
         if best is not None:
@@ -207,11 +214,14 @@ def _estimate(
     lat: float,
     lon: float,
     weights: Mapping[int, float],
-    noise_deg: float = CLICK_NOISE_DEG,
+    sigma: Mapping[int, float],
     heights: Heights | None = None,
 ) -> CameraEstimate:
     w = [weights.get(m.decoder_id, DEFAULT_WEIGHT) for m in members]
-    heading, pitch = mean_direction([(m.heading, m.pitch) for m in members])
+    # Inverse-variance weights: a 0.5° decoder's click counts 25 times a 2.5° one's.
+    heading, pitch = mean_direction(
+        [(m.heading, m.pitch) for m in members], [sigma[m.decoder_id] ** -2 for m in members]
+    )
     attachment = weighted_majority([m.attachment for m in members], w, unknown=ATTACHMENT_TIE)
     # "unknown" is an abstention, not a vote: one decoder who cannot tell the type must
     # not cancel one who can. Untyped imported tags (None) abstain too.
@@ -225,18 +235,19 @@ def _estimate(
         if typed
         else TYPE_TIE
     )
-    looks = len({m.submission_id for m in members})
+    by_look = {m.submission_id: sigma[m.decoder_id] for m in members}
+    looks = len(by_look)
+    # The weighted mean of one click per look: its noise is (sum of 1 / sigma²)^-1/2.
+    mean_noise = sum(s**-2 for s in by_look.values()) ** -0.5
     distance, range_sd, method = _range(
         members,
         heading=heading,
         pitch=pitch,
         attachment=attachment,
-        noise_deg=noise_deg / math.sqrt(looks),
+        noise_deg=mean_noise,
         heights=heights,
     )
-    cam_lat, cam_lon, uncertainty = _place(
-        lat, lon, heading, distance, range_sd, noise_deg / math.sqrt(looks)
-    )
+    cam_lat, cam_lon, uncertainty = _place(lat, lon, heading, distance, range_sd, mean_noise)
     return CameraEstimate(
         tag_ids=tuple(m.tag_id for m in members),
         supporters=frozenset(m.decoder_id for m in members),

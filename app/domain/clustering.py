@@ -8,7 +8,8 @@ cameras on one facade into one.
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,10 @@ MIN_SPREAD_PAIRS = 50
 # ...and stops at 20,000: their median is then within ~1 % of the whole campaign's, and a
 # 43k-task campaign need not pay a pairwise matrix per panorama for the last digit.
 MAX_SPREAD_GAPS = 20_000
+# decoder_spreads: 5 pseudo-gaps at the campaign's noise; nobody below 0.3 of it.
+SPREAD_SHRINK = 5.0
+MIN_SPREAD_SHARE = 0.09
+SPREAD_ROUNDS = 5
 _RAYLEIGH_MEDIAN = math.sqrt(2 * math.log(2))
 # Distances are compared after rounding so that rounding noise (e.g. from
 # rotating every heading) cannot flip a comparison or reorder a tie.
@@ -52,6 +57,7 @@ class TagPoint:
     heading: float
     pitch: float
     zoom: float = 1.0
+    spread: float | None = None  # this decoder's measured click noise (°), if known
 
 
 def threshold_for(zoom: float, spread_deg: float = 0.0) -> float:
@@ -64,6 +70,11 @@ def threshold_for(zoom: float, spread_deg: float = 0.0) -> float:
     raw = field_of_view(zoom) * _FOV_FRACTION
     by_zoom = min(_MAX_THRESHOLD_DEG, max(_MIN_THRESHOLD_DEG, raw))
     return max(by_zoom, min(MAX_SPREAD_RADIUS_DEG, SPREAD_SIGMAS * math.sqrt(2) * spread_deg))
+
+
+def radius(t: TagPoint, spread_deg: float = 0.0) -> float:
+    """A tag's clustering radius: by zoom, widened by its decoder's (else the campaign's) noise."""
+    return threshold_for(t.zoom, t.spread if t.spread is not None else spread_deg)
 
 
 def click_spread(panoramas: Iterable[Sequence[TagPoint]]) -> float | None:
@@ -89,6 +100,47 @@ def click_spread(panoramas: Iterable[Sequence[TagPoint]]) -> float | None:
     return float(np.median(gaps)) / (_RAYLEIGH_MEDIAN * math.sqrt(2))
 
 
+def decoder_spreads(
+    panoramas: Iterable[Sequence[TagPoint]], *, owners: Mapping[int, int], campaign_deg: float
+) -> dict[int, float]:
+    """Per-axis click noise (°) per decoder, shrunk towards the campaign's.
+
+    Tags' `decoder_id` are looks; `owners` maps a look to its decoder. Each tag's nearest
+    other-look tag within SPREAD_WINDOW_DEG is a second click on its camera: the gap g is
+    Rayleigh with scale sqrt(s_u² + s_v²), so the median of g² / (2 ln 2) - s_v² over a
+    decoder u's gaps estimates s_u², given the other decoders' s_v (a few fixed-point
+    rounds from the campaign's value); SPREAD_SHRINK pseudo-gaps at the campaign's noise
+    steady a decoder with few tags. Imported decoders range from 0.5° to 2.5°, and one
+    radius for all splits the noisy ones' cameras and merges the careful ones' neighbours.
+    """
+    pairs: list[tuple[int, int, float]] = []
+    for tags in panoramas:
+        if len(tags) < 2:
+            continue
+        d = _distances(tags)
+        looks = np.array([t.decoder_id for t in tags])
+        d[looks[:, None] == looks[None, :]] = np.inf
+        for t, j, g in zip(tags, d.argmin(axis=1), d.min(axis=1), strict=True):
+            if g <= SPREAD_WINDOW_DEG:
+                other = owners[tags[int(j)].decoder_id]
+                pairs.append((owners[t.decoder_id], other, float(g) ** 2 / (2 * math.log(2))))
+    c2 = campaign_deg**2
+    var: dict[int, float] = {u: c2 for u, _, _ in pairs}
+    counts: dict[int, int] = defaultdict(int)
+    for u, _, _ in pairs:
+        counts[u] += 1
+    for _ in range(SPREAD_ROUNDS):
+        own: dict[int, list[float]] = defaultdict(list)
+        for u, v, g2 in pairs:
+            own[u].append(g2 - var[v])
+        var = {
+            u: (n * max(float(np.median(own[u])), MIN_SPREAD_SHARE * c2) + SPREAD_SHRINK * c2)
+            / (n + SPREAD_SHRINK)
+            for u, n in counts.items()
+        }
+    return {u: round(math.sqrt(v), 4) for u, v in sorted(var.items())}
+
+
 def _distances(tags: Sequence[TagPoint]) -> npt.NDArray[np.float64]:
     """Pairwise angular distances in degrees."""
     heading = np.radians(np.array([t.heading for t in tags], dtype=np.float64))
@@ -108,7 +160,7 @@ def _scaled_distances(tags: Sequence[TagPoint], spread_deg: float) -> npt.NDArra
     """Pairwise angular distance / pair threshold; inf for same-decoder pairs."""
     heading = np.radians(np.array([t.heading for t in tags], dtype=np.float64))
     pitch = np.radians(np.array([t.pitch for t in tags], dtype=np.float64))
-    thresholds = np.array([threshold_for(t.zoom, spread_deg) for t in tags], dtype=np.float64)
+    thresholds = np.array([radius(t, spread_deg) for t in tags], dtype=np.float64)
     decoders = np.array([t.decoder_id for t in tags])
     # Vincenty's form, as in sphere.angular_distance: stable for small angles
     # and a function of heading differences only, so wrap-around at 0/360 and
@@ -189,9 +241,7 @@ def join_splits(
                 gaps = [
                     round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in both
                 ]
-                if any(
-                    g > threshold_for(t.zoom, spread_deg) for g, t in zip(gaps, both, strict=True)
-                ):
+                if any(g > radius(t, spread_deg) for g, t in zip(gaps, both, strict=True)):
                     continue
                 if best is None or max(gaps) < best[0]:
                     best = (max(gaps), i, j)

@@ -295,3 +295,14 @@ def test_measured_mounting_heights_move_pitch_prior_cameras() -> None:
     assert prior.location_method == higher.location_method == "pitch_prior"
     assert higher.distance_m == pytest.approx(3.5 / math.tan(math.radians(8.0)), rel=0.01)
     assert higher.distance_m > 2 * prior.distance_m
+
+
+def test_a_careful_decoders_click_weighs_more_in_the_direction() -> None:
+    tags = [tag(1, 1, 100.0, pitch=8.0, decoder=11), tag(2, 2, 102.0, pitch=8.0, decoder=12)]
+    plain = one(estimate_cameras(tags, voters=3, lat=LAT, lon=LON, spread_deg=1.5))
+    weighted = one(
+        estimate_cameras(tags, voters=3, lat=LAT, lon=LON, spread_deg=1.5, noise={11: 0.5, 12: 2.5})
+    )
+    assert abs(plain.heading - 101.0) < 0.01
+    assert abs(weighted.heading - 100.0) < 0.1
+    assert weighted.uncertainty_m < plain.uncertainty_m

@@ -202,3 +202,22 @@ def test_join_splits_never_puts_one_look_twice_in_a_camera() -> None:
         [TagPoint(2, 1, 103.0, 8.0, 2.0), TagPoint(3, 2, 103.5, 8.0, 2.0)],
     ]
     assert join_splits(clusters, voters=5) == clusters
+
+
+def test_decoder_spreads_tell_a_careful_decoder_from_a_noisy_one() -> None:
+    from app.domain.clustering import decoder_spreads
+
+    rng = random.Random(3)
+    noise = {1: 0.5, 2: 2.5, 3: 1.2}
+    panoramas, owners, look = [], {}, 0
+    for _ in range(300):
+        h, p = rng.uniform(0, 360), rng.uniform(0, 20)
+        tags = []
+        for user, s in noise.items():
+            look += 1
+            owners[look] = user
+            tags.append(TagPoint(look, look, (h + rng.gauss(0, s)) % 360, p + rng.gauss(0, s)))
+        panoramas.append(tags)
+    spreads = decoder_spreads(panoramas, owners=owners, campaign_deg=1.0)
+    # Ordered, and far apart (a nearest-of-two gap shrinks the noisy ones somewhat).
+    assert spreads[1] < 0.6 < spreads[3] < 1.2 < 1.5 < spreads[2]

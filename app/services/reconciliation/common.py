@@ -86,6 +86,7 @@ class Stored:
     model: CrowdModel
     spread_deg: float | None
     heights: dict[str, tuple[float, float]] | None
+    noise: dict[int, float]  # click noise per decoder (°)
 
 
 def latest_model(session: Session, *, campaign_id: int) -> Stored:
@@ -98,7 +99,7 @@ def latest_model(session: Session, *, campaign_id: int) -> Stored:
         {"c": campaign_id},
     )
     if not isinstance(stats, dict) or not isinstance(stats.get("model"), dict):
-        return Stored(DEFAULT_MODEL, None, None)
+        return Stored(DEFAULT_MODEL, None, None, {})
     m = stats["model"]
     spread = stats.get("spread_deg")
     model = CrowdModel(
@@ -114,4 +115,8 @@ def latest_model(session: Session, *, campaign_id: int) -> Stored:
         if isinstance(raw, dict)
         else None
     )
-    return Stored(model, float(spread) if spread is not None else None, heights)
+    per_decoder = stats.get("decoder_noise")
+    noise = (
+        {int(u): float(v) for u, v in per_decoder.items()} if isinstance(per_decoder, dict) else {}
+    )
+    return Stored(model, float(spread) if spread is not None else None, heights, noise)

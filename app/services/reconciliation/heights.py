@@ -27,7 +27,11 @@ WHERE c.campaign_id = :c AND c.n_panoramas = 1 AND c.location_method = 'pitch_pr
 def replace_pitch_priors(
     session: Session, *, campaign_id: int, heights: Heights, spread_deg: float
 ) -> int:
-    """Place every pitch-prior camera of the campaign with these heights; return how many."""
+    """Place every pitch-prior camera of the campaign with these heights; return how many.
+
+    The direction is the stored one (already weighted by the decoders' noise); the
+    uncertainty takes the campaign's noise per look, a close bound on the weighted one.
+    """
     ids: list[int] = []
     lats: list[float] = []
     lons: list[float] = []

@@ -65,6 +65,7 @@ class RunSummary:
     model: dict[str, Any] = field(default_factory=dict)
     spread_deg: float | None = None
     heights: dict[str, list[float]] = field(default_factory=dict)
+    decoder_noise: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -139,16 +140,17 @@ class _Laps:
 
 def _recompute_tasks(
     session: Session, *, campaign: Campaign, full: bool, progress: Progress | None
-) -> tuple[int, float | None, Heights]:
+) -> tuple[int, float | None, Heights, dict[int, float]]:
     """Recompute the pending (or all) tasks, drop the queue jobs they cover.
 
-    Returns the tasks recomputed, the click spread and the mounting heights the campaign's
-    cameras are now placed with.
+    Returns the tasks recomputed, the click spread, the mounting heights the campaign's
+    cameras are now placed with, and the decoders' click noise.
     """
     # With full=True every task is recomputed, so every queued job is covered: dropping
     # them all is safe because the job lock keeps workers out until this commits.
     task_ids, jobs = (None, None) if full else _pending_tasks(session, campaign=campaign)
     spread: float | None
+    noise: dict[int, float]
     if task_ids is None or task_ids:
         # A full run places cameras with the priors and measures heights afresh, so that
         # it depends on the data alone (and a second one gives identical results).
@@ -160,12 +162,12 @@ def _recompute_tasks(
             progress=progress,
             stored_heights=not full,
         )
-        tasks, spread, heights = done.tasks, done.spread_deg, done.heights
+        tasks, spread, heights, noise = done.tasks, done.spread_deg, done.heights, done.noise
     else:
         stored = latest_model(session, campaign_id=campaign.id)
-        tasks, spread, heights = 0, stored.spread_deg, stored.heights
+        tasks, spread, heights, noise = 0, stored.spread_deg, stored.heights, stored.noise
     _delete_jobs(session, campaign_id=campaign.id, task_ids=jobs)
-    return tasks, spread, heights or MOUNT_HEIGHT_PRIOR_M
+    return tasks, spread, heights or MOUNT_HEIGHT_PRIOR_M, noise
 
 
 def reconcile_campaign(
@@ -186,7 +188,9 @@ def reconcile_campaign(
     session.add(run)
     session.flush()
     laps = _Laps()
-    tasks, spread, used = _recompute_tasks(session, campaign=campaign, full=full, progress=progress)
+    tasks, spread, used, noise = _recompute_tasks(
+        session, campaign=campaign, full=full, progress=progress
+    )
     laps.lap("tasks")
     if progress:
         progress("matching", 0, 1)
@@ -214,6 +218,7 @@ def reconcile_campaign(
         model=asdict(stats.model),
         spread_deg=spread,
         heights={a: list(v) for a, v in heights.items()},
+        decoder_noise={str(u): v for u, v in sorted(noise.items())},
         seconds=laps.seconds,
     )
     run.tasks, run.cameras = summary.tasks, summary.cameras

@@ -10,7 +10,7 @@ tasks get none.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +18,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.domain.cameras import CameraEstimate, ObservedTag, estimate_cameras
-from app.domain.clustering import TagPoint, click_spread
+from app.domain.clustering import TagPoint, click_spread, decoder_spreads
 from app.domain.counts import CATEGORIES, SubmissionCounts, TaskCounts, task_counts
 from app.domain.known_answers import KnownCamera
-from app.domain.locating import Heights
+from app.domain.locating import CLICK_NOISE_DEG, Heights
 from app.domain.reliability import Candidate, CrowdModel, DecoderRates, posterior_from_rates
 from app.domain.status import camera_status, is_majority
 from app.services.bulk import copy_rows
@@ -101,6 +101,7 @@ class TasksDone:
     cameras: int
     spread_deg: float
     heights: Heights | None  # mounting heights the cameras were placed with (None: priors)
+    noise: dict[int, float]  # click noise per decoder used
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ def compute(
     model: CrowdModel,
     spread_deg: float = 0.0,
     heights: Heights | None = None,
+    noise: dict[int, float] | None = None,
 ) -> TaskResult:
     """Counts and scored cameras of one task (pure: no database)."""
     counts = task_counts(inp.submissions, votes)
@@ -200,6 +202,7 @@ def compute(
         weights=weights,
         spread_deg=spread_deg,
         heights=heights,
+        noise=noise,
     )
     scored = []
     known = truths([(e.heading, e.pitch) for e in estimates], inp.known)
@@ -215,12 +218,21 @@ def compute(
 
 def campaign_spread(inputs: dict[int, TaskInput], stored: float | None) -> float:
     """The click spread measured on these tasks' tags if there are enough, else the stored one."""
-    measured = click_spread(
-        [TagPoint(t.tag_id, t.submission_id, t.heading, t.pitch, t.zoom) for t in inp.tags]
-        for inp in inputs.values()
-    )
+    measured = click_spread(_points(inputs))
     value = measured if measured is not None else stored
     return value or 0.0
+
+
+def _points(inputs: dict[int, TaskInput]) -> Iterator[list[TagPoint]]:
+    for inp in inputs.values():
+        yield [TagPoint(t.tag_id, t.submission_id, t.heading, t.pitch, t.zoom) for t in inp.tags]
+
+
+def measure_noise(inputs: dict[int, TaskInput], *, spread_deg: float) -> dict[int, float]:
+    """Each decoder's click noise measured on these tasks (app.domain.clustering)."""
+    owners = {sid: user for inp in inputs.values() for sid, user in inp.users.items()}
+    campaign = max(spread_deg, CLICK_NOISE_DEG)
+    return decoder_spreads(_points(inputs), owners=owners, campaign_deg=campaign)
 
 
 def clear(session: Session, *, campaign_id: int, task_ids: Sequence[int] | None) -> None:
@@ -346,6 +358,8 @@ def reconcile_tasks(
     stored = latest_model(session, campaign_id=campaign_id)
     spread = campaign_spread(inputs, stored.spread_deg)
     heights = stored.heights if stored_heights else None
+    # A full run measures every decoder's noise afresh; other steps use the last run's.
+    noise = measure_noise(inputs, spread_deg=spread) if task_ids is None else stored.noise
     results: list[TaskResult] = []
     total = len(inputs)
     for done, inp in enumerate(inputs.values(), start=1):
@@ -357,13 +371,16 @@ def reconcile_tasks(
                 model=stored.model,
                 spread_deg=spread,
                 heights=heights,
+                noise=noise,
             )
         )
         if progress is not None and (done % 1000 == 0 or done == total):
             progress("tasks", done, total)
     clear(session, campaign_id=campaign_id, task_ids=task_ids)
     cameras = write(session, campaign_id=campaign_id, results=results)
-    return TasksDone(sum(1 for r in results if r.counts is not None), cameras, spread, heights)
+    return TasksDone(
+        sum(1 for r in results if r.counts is not None), cameras, spread, heights, noise
+    )
 
 
 def forget_tasks(session: Session, *, campaign_id: int, task_ids: Sequence[int]) -> None:
