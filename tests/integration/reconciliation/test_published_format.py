@@ -56,9 +56,13 @@ def test_an_imported_campaign_without_known_answers_beats_the_plain_majority_rul
     assert ours["precision"] >= 0.9
     assert ours["recall"] >= 0.78
     assert ours["location"]["triangulated"]["median_m"] <= 3.0
+    # The goal for untriangulated cameras, and near the plain rule's: clamping the
+    # pitch prior at 30 m (not the plain rule's 40) trades up to ~0.6 m of median on such a
+    # small campaign (few triangulated cameras to measure heights) for fewer > 20 m misses.
+    assert ours["location"]["pitch_prior"]["median_m"] <= 6.0
     assert (
         ours["location"]["pitch_prior"]["median_m"]
-        <= plain["location"]["pitch_prior"]["median_m"] + 0.5
+        <= plain["location"]["pitch_prior"]["median_m"] + 1.0
     )
 
 
