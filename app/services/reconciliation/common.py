@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -89,15 +89,24 @@ class Stored:
     noise: dict[int, float]  # click noise per decoder (°)
 
 
-def latest_model(session: Session, *, campaign_id: int) -> Stored:
-    """The crowd model, click spread and mounting heights of the campaign's last run."""
-    stats = session.scalar(
-        text(
-            "SELECT stats FROM reconcile_runs WHERE campaign_id = :c AND stats ? 'model' "
-            "ORDER BY id DESC LIMIT 1"
-        ),
-        {"c": campaign_id},
-    )
+# Everything but the per-decoder noise, and of that only the requested decoders': an
+# incremental step needs its task's three, not the JSON of every decoder of the campaign.
+_LATEST = """
+SELECT (stats - 'decoder_noise') || jsonb_build_object('decoder_noise', (
+         SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb)
+         FROM jsonb_each(stats -> 'decoder_noise') e
+         WHERE CAST(:all AS boolean) OR e.key = ANY(CAST(:users AS text[]))))
+FROM reconcile_runs WHERE campaign_id = :c AND stats ? 'model' ORDER BY id DESC LIMIT 1
+"""
+
+
+def latest_model(
+    session: Session, *, campaign_id: int, users: Sequence[int] | None = None
+) -> Stored:
+    """The crowd model, click spread, mounting heights and (these users') click noise of the
+    campaign's last run."""
+    params = {"c": campaign_id, "all": users is None, "users": [str(u) for u in users or []]}
+    stats = session.scalar(text(_LATEST), params)
     if not isinstance(stats, dict) or not isinstance(stats.get("model"), dict):
         return Stored(DEFAULT_MODEL, None, None, {})
     m = stats["model"]

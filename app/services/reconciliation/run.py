@@ -163,6 +163,9 @@ def _recompute_tasks(
             stored_heights=not full,
         )
         tasks, spread, heights, noise = done.tasks, done.spread_deg, done.heights, done.noise
+        if not full:
+            # The step read only its tasks' decoders; the run keeps everyone's.
+            noise = latest_model(session, campaign_id=campaign.id).noise
     else:
         stored = latest_model(session, campaign_id=campaign.id)
         tasks, spread, heights, noise = 0, stored.spread_deg, stored.heights, stored.noise

@@ -355,7 +355,7 @@ def reconcile_tasks(
         None if task_ids is None else sorted({u for i in inputs.values() for u in i.users.values()})
     )
     rates = load_rates(session, campaign_id=campaign_id, users=users)
-    stored = latest_model(session, campaign_id=campaign_id)
+    stored = latest_model(session, campaign_id=campaign_id, users=users)
     spread = campaign_spread(inputs, stored.spread_deg)
     heights = stored.heights if stored_heights else None
     # A full run measures every decoder's noise afresh; other steps use the last run's.

@@ -228,3 +228,25 @@ def test_a_running_reconciliation_answers_409(
         response = client.post(f"/api/v1/campaigns/{campaign.slug}/reconcile", headers=staff)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "reconcile_running"
+
+
+def test_a_campaign_run_keeps_every_decoders_noise_for_later_steps(session: Session) -> None:
+    from app.services.reconciliation import reconcile_campaign
+    from app.services.reconciliation.common import latest_model
+
+    campaign = make_campaign(session, votes_per_task=3)
+    crowd = [make_user(session) for _ in range(4)]
+    for k in range(40):
+        task = make_task(session, campaign, lat=40.7 + k * 0.001, status="complete")
+        for j, user in enumerate(crowd[k % 2 : k % 2 + 3]):
+            make_submission(session, task, user, tag(100.0 + 0.5 * j, 8.0 + 0.3 * j))
+    reconcile_campaign(session, campaign=campaign, full=True)
+    everyone = latest_model(session, campaign_id=campaign.id).noise
+    assert set(everyone) == {u.id for u in crowd}
+    one = latest_model(session, campaign_id=campaign.id, users=[crowd[0].id]).noise
+    assert one == {crowd[0].id: everyone[crowd[0].id]}
+    extra = make_task(session, campaign, lat=41.0, status="complete")
+    for user in crowd[:3]:
+        make_submission(session, extra, user, tag(50.0, 5.0))
+    reconcile_campaign(session, campaign=campaign)
+    assert latest_model(session, campaign_id=campaign.id).noise == everyone
