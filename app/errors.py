@@ -8,7 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.db import sqlstate
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,28 @@ class TooManyRequests(AppError):
 class ServiceUnavailable(AppError):
     status_code = 503
     code = "unavailable"
+    # Seconds a client should wait before trying again (the Retry-After header).
+    retry_after = 2
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached or is restarting."""
+
+    code = "database_unavailable"
+
+
+class DatabaseBusy(ServiceUnavailable):
+    """No connection came free in time, a query timed out, or a retried deadlock lost again."""
+
+    code = "database_busy"
+    retry_after = 1
+
+
+class DownloadsBusy(ServiceUnavailable):
+    """Every connection reserved for streamed downloads is in use."""
+
+    code = "downloads_busy"
+    retry_after = 10
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -98,6 +123,11 @@ _HTTP_CODES = {
 }
 
 
+# not_null_violation and check_violation: the input itself is wrong. Unique, foreign-key and
+# exclusion violations come from the state of the data, usually a concurrent request.
+_INVALID_STATES = {"23502", "23514"}
+
+
 def _clean_validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     # Pydantic puts the rejected input and the exception object in each error; the input may be
     # huge or carry secrets (passwords), and exceptions are not JSON, so report location and reason.
@@ -113,7 +143,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     def _app_error(_: Request, exc: AppError) -> JSONResponse:
         headers = {}
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooManyRequests | ServiceUnavailable):
             headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details), exc.status_code, headers=headers
@@ -129,6 +159,19 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return JSONResponse(
             error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers or None
+        )
+
+    @app.exception_handler(IntegrityError)
+    def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A constraint caught what a service did not check first (usually a race between two
+        # requests): the transaction is rolled back, so nothing is half-written. Logged,
+        # because each of these deserves a precise check and code in its service.
+        state = sqlstate(exc) or ""
+        log.warning("constraint %s on %s %s: %s", state, request.method, request.url.path, exc)
+        if state in _INVALID_STATES:
+            return JSONResponse(error_body("invalid", "The request breaks a data rule."), 422)
+        return JSONResponse(
+            error_body("conflict", "The request conflicts with the current data."), 409
         )
 
     @app.exception_handler(Exception)
