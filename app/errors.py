@@ -35,6 +35,18 @@ class Invalid(AppError):
     code = "invalid"
 
 
+class FileRequired(Invalid):
+    """An import without a readable multipart `file` field."""
+
+    code = "file_required"
+
+
+class ImageReferenceRequired(Invalid):
+    """A panorama fix that would leave neither an image URL nor a provider id."""
+
+    code = "image_reference_required"
+
+
 class Unauthorized(AppError):
     status_code = 401
     code = "unauthorized"

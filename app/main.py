@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api import API_ROUTERS, ROOT_ROUTERS
 from app.api.access import install_cors
+from app.api.public_cache import PublicCache
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.localdb import database_url
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    app.state.public_cache = PublicCache(settings.public_cache_seconds)
     install_error_handlers(app)
     # Innermost of the three: CORS headers and body limits apply to its 503s and retries too.
     app.add_middleware(DatabaseFaults)

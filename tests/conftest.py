@@ -146,7 +146,6 @@ def live_url(live_database_url: str, live_media_dir: Path) -> Iterator[str]:
     generous = {
         "DECODERS_ANONYMOUS_READS_PER_MINUTE": "1000000",
         "DECODERS_ANONYMOUS_MAP_PER_MINUTE": "1000000",
-        "DECODERS_REGISTER_PER_ADDRESS": "1000000",
         "DECODERS_PUBLIC_CACHE_SECONDS": "0",
     }
     with live_server(live_database_url, media_dir=live_media_dir, env=generous) as base:
