@@ -102,7 +102,9 @@ def test_two_registrations_with_one_email_give_201_and_409(live_url: str) -> Non
         creds = {"email": f"twin-{uuid.uuid4().hex[:8]}@example.org", "password": "same pw 1234"}
         barrier = threading.Barrier(2)
 
-        def register(_: int, creds: dict[str, str] = creds) -> int:
+        def register(
+            _: int, creds: dict[str, str] = creds, barrier: threading.Barrier = barrier
+        ) -> int:
             barrier.wait()
             return httpx.post(f"{live_url}/api/v1/auth/register", json=creds).status_code
 
