@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.api.access import READER_ERRORS, reader_access
 from app.api.deps import SessionDep, StreamOpener
 from app.api.geo import GEOJSON, GeoJSONResponse, Opener, page_links, streamed
-from app.errors import AreaNotFound, CampaignNotFound, InvalidRequest
+from app.errors import AreaNotFound, CampaignNotFound, DownloadsBusy, InvalidRequest
 from app.schemas.common import error_responses
 from app.schemas.geojson import CameraCollection, CountCollection, TagCollection
 from app.schemas.publishing import CamerasQuery, CountsQuery, Filters, PageQuery, TagsQuery
@@ -30,7 +30,9 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             exports.MEDIA_TYPES["geojsonseq"]: {},
         }
     },
-    **error_responses(*READER_ERRORS, CampaignNotFound, AreaNotFound, InvalidRequest),
+    **error_responses(
+        *READER_ERRORS, CampaignNotFound, AreaNotFound, InvalidRequest, DownloadsBusy
+    ),
 }
 
 
