@@ -1,6 +1,6 @@
 // The Decoder's task screen: get a lease, look around, tag cameras, answer, submit.
 import "../styles.css";
-import { ApiError, post, request } from "../lib/api";
+import { ApiError, post, request, sleep } from "../lib/api";
 import { byId, h, replace, tr } from "../lib/dom";
 import { t } from "../lib/i18n";
 import { joinCard } from "../lib/join";
@@ -39,18 +39,48 @@ async function viewFor(lease: Lease, container: HTMLElement): Promise<PanoView |
   return null; // Mapillary, or Street View without a key: the decoder can report or skip.
 }
 
+// 204 means nothing is left; 503 `busy` means tasks are left but all are being handed out to
+// others this instant. That passes in a moment, so the lease is asked for again after the
+// server's Retry-After (capped), a bounded number of times, before the volunteer is told.
+const BUSY_TRIES = 8;
+const BUSY_MAX_WAIT_S = 10;
+
+/** A 503 `busy` (compared as a string: the generated ErrorCode may not list it yet). */
+const isBusy = (error: unknown): error is ApiError =>
+  error instanceof ApiError && error.status === 503 && (error.code as string) === "busy";
+
+/** The live lease or a new one (null: nothing left), waiting out `busy` answers. */
+async function lease(slug: string): Promise<Lease | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await request<Lease>("POST", `/campaigns/${slug}/assignments`);
+      return result.status === 204 ? null : result.data;
+    } catch (error) {
+      if (!isBusy(error) || attempt >= BUSY_TRIES) throw error;
+      showBusy(attempt);
+      await sleep(Math.min(error.retryAfter ?? 2 ** attempt, BUSY_MAX_WAIT_S) * 1000);
+    }
+  }
+}
+
+/** "Busy, retrying" where the volunteer is looking: the task screen's status, else the page. */
+function showBusy(attempt: number): void {
+  if (screen) screen.notice("lease.busyRetrying", { n: attempt });
+  else replace(root, h("p", { class: "loading", role: "status", id: "lease-busy", i18n: "lease.busyRetrying", i18nArgs: { n: attempt } }));
+}
+
 /** Ask for the next task (or the live one) and show it. */
 async function nextTask(): Promise<void> {
   if (!campaign) return;
-  let lease: Lease | null;
+  let next: Lease | null;
   try {
-    const result = await request<Lease>("POST", `/campaigns/${campaign.slug}/assignments`);
-    lease = result.status === 204 ? null : result.data;
+    next = await lease(campaign.slug);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return showJoin();
+    if (isBusy(error)) return message("lease.busyTitle", "lease.busyBody", retryButton());
     return message("error.title", error instanceof ApiError && error.status === 0 ? "error.network" : "error.generic", retryButton());
   }
-  if (!lease) {
+  if (!next) {
     return message(
       "done.title",
       "done.body",
@@ -61,25 +91,25 @@ async function nextTask(): Promise<void> {
     screen = taskScreen({ campaign, onNext: nextTask, onRenew: renew, viewFor });
     replace(root, screen.element);
   }
-  await screen.show(lease);
+  await screen.show(next);
   // An answer that never got its confirmation (closed tab, lost connection) is resent as is.
   const left = unsent();
-  if (left && left.assignmentId === lease.id) screen.resend(left);
+  if (left && left.assignmentId === next.id) screen.resend(left);
   else if (left) forget();
 }
 
 /** A lease ran out before submitting: get a fresh one; on the same task the answer is resent. */
 async function renew(taskId: number, tags: TagBody[]): Promise<"same" | "other"> {
-  const result = await request<Lease>("POST", `/campaigns/${campaign!.slug}/assignments`);
-  if (result.status === 204 || !result.data) {
+  const fresh = await lease(campaign!.slug);
+  if (!fresh) {
     await nextTask();
     return "other";
   }
-  if (result.data.task.id === taskId) {
-    screen!.adopt(result.data, tags);
+  if (fresh.task.id === taskId) {
+    screen!.adopt(fresh, tags);
     return "same";
   }
-  await screen!.show(result.data);
+  await screen!.show(fresh);
   return "other";
 }
 

@@ -24,6 +24,8 @@ export interface TaskScreen {
   show(lease: Lease): Promise<void>;
   adopt(lease: Lease, tags: TagBody[]): void;
   resend(outgoing: Outgoing): void;
+  /** A message in the screen's status line (e.g. while the next lease is retried). */
+  notice(key: Key, args?: Record<string, unknown>): void;
 }
 
 interface Options {
@@ -392,6 +394,7 @@ export function taskScreen(opts: Options): TaskScreen {
       if (dispatch({ type: "adopt", lease }))
         void deliver(prepare(lease.id, { outcome: "cameras", tags, started_at: startedAt || undefined }));
     },
+    notice: say,
     resend(out: Outgoing) {
       // An answer a previous page left unconfirmed: sent as is, with its own key.
       if (dispatch({ type: "submit" })) void deliver(out);
