@@ -14,9 +14,10 @@ import { createStreetView } from "./streetview";
 import type { PanoView } from "./view";
 
 const root = byId("decode-root");
-const views: Partial<Record<"equirect" | "google", PanoView>> = {};
+const views: Partial<Record<"whole" | "tiled" | "google", PanoView>> = {};
 let campaign: Campaign | null = null;
 let screen: TaskScreen | null = null;
+const earlier: SubmissionResult[] = []; // results of task screens since replaced by a message
 
 declare global {
   interface Window {
@@ -24,19 +25,29 @@ declare global {
   }
 }
 
-function message(titleKey: Parameters<typeof tr>[1], bodyKey: Parameters<typeof tr>[1], ...extra: Node[]) {
+function dropScreen(): void {
+  earlier.push(...(screen?.results ?? []));
   screen = null;
+}
+
+function message(titleKey: Parameters<typeof tr>[1], bodyKey: Parameters<typeof tr>[1], ...extra: Node[]) {
+  dropScreen();
   replace(root, h("section", { class: "card narrow" }, h("h1", { i18n: titleKey }), h("p", { i18n: bodyKey }), ...extra));
 }
 
+/** The viewer for a lease's panorama: Street View for Google's (with a key), else Photo Sphere
+ * Viewer, tiled where the provider offers tiles (Panoramax), on the image URL otherwise (our
+ * own images, Mapillary's fresh one). Null when there is nothing to show: report or skip. */
 async function viewFor(lease: Lease, container: HTMLElement): Promise<PanoView | null> {
-  const provider = lease.task.panorama.provider;
-  if (provider === "equirect") return (views.equirect ??= createPsvView(container));
-  if (provider === "google") {
+  const pano = lease.task.panorama;
+  let view: PanoView | null = null;
+  if (pano.provider === "google") {
     const key = (await publicConfig()).google_maps_key;
-    if (key) return (views.google ??= await createStreetView(container, key));
-  }
-  return null; // Mapillary, or Street View without a key: the decoder can report or skip.
+    if (key) view = views.google ??= await createStreetView(container, key);
+  } else if (pano.image_tiles) view = views.tiled ??= createPsvView(container, { tiled: true });
+  else if (pano.image_url) view = views.whole ??= createPsvView(container);
+  for (const v of Object.values(views)) v.setActive?.(v === view);
+  return view;
 }
 
 // 204 means nothing is left; 503 `busy` means tasks are left but all are being handed out to
@@ -88,7 +99,7 @@ async function nextTask(): Promise<void> {
     );
   }
   if (!screen) {
-    screen = taskScreen({ campaign, onNext: nextTask, onRenew: renew, viewFor });
+    screen = taskScreen({ campaign, onNext: nextTask, onRenew: renew, onRefresh: () => lease(campaign!.slug), viewFor });
     replace(root, screen.element);
   }
   await screen.show(next);
@@ -118,7 +129,7 @@ function retryButton(): HTMLElement {
 }
 
 function showJoin(): void {
-  screen = null;
+  dropScreen();
   replace(
     root,
     h(
@@ -159,7 +170,7 @@ window.__decoders = {
     return screen?.mode ?? null;
   },
   get results(): SubmissionResult[] {
-    return screen?.results ?? [];
+    return [...earlier, ...(screen?.results ?? [])];
   },
   post,
   t,
