@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from app.demo.imagery.render import camera_at, render_equirect
 from app.main import FRONTEND_DIST
-from app.models import Panorama, Task
+from app.models import Location, Panorama, Task
 from app.schemas.campaigns import CampaignCreate
+from app.services.accounts.users import create_user
 from app.services.campaigns import create_campaign
 from tests.browser.conftest import screenshot
 from tests.browser.pages import heading_gap, join_and_open_task, tag_camera
@@ -39,6 +40,7 @@ PANORAMAX_ID = "00000000-0000-4000-8000-000000000001"
 LON, LAT = -73.9857, 40.758036
 CAMERA = camera_at(250.0, 9.0, 5.5, attachment="street_furniture", camera_type="dome_ptz")
 TILES = {"cols": 8, "rows": 4, "width": 2048}
+PASSWORD = "coordinator-password-1"
 _slugs = count(1)
 
 
@@ -210,3 +212,50 @@ def test_a_camera_tagged_on_a_tiled_panoramax_panorama_is_stored_at_its_compass_
     _tag_and_submit(page, pano_heading=heading, picture="decode-panoramax-tiles")
     [stored] = _stored_headings(site_engine, lease["task"]["id"])
     assert heading_gap(stored, CAMERA.heading) < 2.0
+
+
+def test_a_coordinator_finds_panoramax_imagery_step_by_step_and_sees_what_has_none(
+    page: Page, imagery_site: str, site_engine: Engine
+) -> None:
+    slug = f"imagery-find-{os.getpid()}"
+    email = f"coordinator-{slug}@example.org"
+    with Session(site_engine) as session:
+        campaign = create_campaign(session, payload=CampaignCreate(slug=slug, name="Find"))
+        campaign.status = "open"
+        create_user(session, email=email, password=PASSWORD, role="coordinator")
+        # One location beside a fixture's 360° picture, five in cells of their own with none:
+        # six searches, more than one request's worth of tiles.
+        for i in range(6):
+            lon, lat = (LON, LAT - 0.00002) if i == 0 else (LON + 0.01 * i, LAT + 0.01 * i)
+            session.add(
+                Location(
+                    campaign_id=campaign.id,
+                    external_id=f"corner-{i}",
+                    geom=from_shape(Point(lon, lat), srid=4326),
+                )
+            )
+        session.commit()
+    steps: list[int] = []
+    page.on("request", lambda r: steps.append(1) if r.url.endswith("/imagery/find") else None)
+
+    page.goto(f"{imagery_site}/coordinator/?campaign={slug}")
+    page.fill("#join-email", email)
+    page.fill("#join-password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.select_option("#imagery-provider", "panoramax")
+    page.click("#imagery-find")
+    expect(page.locator("#imagery-counts")).to_contain_text("Done: 6 of 6 locations searched")
+    expect(page.locator("#imagery-counts")).to_contain_text("1 tasks added")
+    expect(page.locator("#imagery-bar")).to_have_attribute("aria-valuenow", "100")
+    expect(page.locator("#without-imagery li")).to_have_count(5)
+    screenshot(page, "coordinator-imagery")
+    assert len(steps) >= 2
+    with site_engine.connect() as conn:
+        tasks = conn.execute(
+            text(
+                "SELECT count(*) FROM tasks t JOIN campaigns c ON c.id = t.campaign_id"
+                " WHERE c.slug = :s"
+            ),
+            {"s": slug},
+        ).scalar_one()
+    assert tasks == 1
