@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import MetaData, create_engine
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -18,6 +19,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# SQLSTATEs PostgreSQL asks the client to retry: serialization_failure, deadlock_detected.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# query_canceled: our statement_timeout fired (or an operator cancelled the query).
+QUERY_CANCELED = "57014"
 
 
 class Base(DeclarativeBase):
@@ -26,16 +31,36 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine with pre-ping, so a restarted database does not break the first request."""
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pool_timeout: float = 30.0,
+    statement_timeout_ms: int = 0,
+    idle_in_transaction_timeout_ms: int = 0,
+    application_name: str = "decoders",
+) -> Engine:
+    """An engine with pre-ping, so a restarted database does not break the first request.
+
+    The two timeouts (0: none) are set per connection, so the server itself ends a runaway
+    query or a session left idle in a transaction, whatever the client does. The application
+    name tells the pools apart in `pg_stat_activity`.
+    """
     # JIT compilation cost 25-500 ms on the density and low-zoom tile queries and never paid
     # back on these short queries (measured in bench/publishing.py), so it is off.
+    options = "-c jit=off"
+    if statement_timeout_ms:
+        options += f" -c statement_timeout={int(statement_timeout_ms)}"
+    if idle_in_transaction_timeout_ms:
+        options += f" -c idle_in_transaction_session_timeout={int(idle_in_transaction_timeout_ms)}"
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=pool_size,
-        max_overflow=20,
-        connect_args={"options": "-c jit=off"},
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        connect_args={"options": options, "application_name": application_name},
     )
 
 
@@ -56,3 +81,33 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE behind a driver error, if any."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "pgcode", None)
+    return str(code) if code else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A serialization failure or deadlock: the whole transaction may simply run again."""
+    return isinstance(exc, sa_exc.DBAPIError) and sqlstate(exc) in RETRYABLE_SQLSTATES
+
+
+def fault_kind(exc: BaseException) -> str | None:
+    """`busy` (pool exhausted, statement timeout), `unavailable` (no usable connection), or None."""
+    if isinstance(exc, sa_exc.TimeoutError):  # QueuePool limit reached
+        return "busy"
+    if isinstance(exc, sa_exc.PendingRollbackError):
+        # A connection failed under a session that is then used again; only the database
+        # going away does that here.
+        return "unavailable"
+    if isinstance(exc, sa_exc.DBAPIError):
+        if sqlstate(exc) == QUERY_CANCELED:
+            return "busy"
+        if exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        ):
+            return "unavailable"
+    return None

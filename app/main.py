@@ -12,10 +12,11 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api import API_ROUTERS, ROOT_ROUTERS
 from app.api.access import install_cors
+from app.api.public_cache import PublicCache
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.localdb import database_url
-from app.middleware import BodySizeLimit
+from app.middleware import BodySizeLimit, DatabaseFaults
 from app.settings import Settings, get_settings
 
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
@@ -28,16 +29,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(database_url(settings))
+        url = database_url(settings)
+        engine = make_engine(
+            url,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+            idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
+        )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # Downloads get a pool of their own (README, Deploying: connection sizing).
+        app.state.stream_engine = make_engine(
+            url,
+            pool_size=settings.export_connections,
+            max_overflow=0,
+            pool_timeout=settings.export_wait_seconds,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+            idle_in_transaction_timeout_ms=settings.export_idle_timeout_s * 1000,
+            application_name="decoders-stream",
+        )
+        engines = [engine, app.state.stream_engine]
         worker = None
         if settings.reconcile_worker:
-            # Drains the reconciliation queue in the background (DESIGN §5; issue 4).
+            # Drains the reconciliation queue in the background (DESIGN §5; issue 4), on
+            # connections of its own and without the request timeouts: a campaign-wide run
+            # legitimately works for minutes inside one transaction.
             from app.services.reconciliation import ReconcileWorker
 
+            worker_engine = make_engine(
+                url, pool_size=2, max_overflow=2, application_name="decoders-worker"
+            )
+            engines.append(worker_engine)
             worker = ReconcileWorker(
-                app.state.sessionmaker,
+                make_sessionmaker(worker_engine),
                 poll_seconds=settings.reconcile_poll_seconds,
                 campaign_every_seconds=settings.reconcile_campaign_every_seconds,
             )
@@ -47,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
-            engine.dispose()
+            for each in engines:
+                each.dispose()
 
     app = FastAPI(
         title="Decoders",
@@ -58,7 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    app.state.public_cache = PublicCache(settings.public_cache_seconds)
     install_error_handlers(app)
+    # Innermost of the three: CORS headers and body limits apply to its 503s and retries too.
+    app.add_middleware(DatabaseFaults)
     install_cors(app, settings.cors_origins)
     app.add_middleware(BodySizeLimit)
     for router in API_ROUTERS:

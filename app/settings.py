@@ -50,6 +50,21 @@ class Settings(BaseSettings):
     anonymous_reads_per_minute: int = Field(default=120, ge=1)
     anonymous_map_per_minute: int = Field(default=1200, ge=1)
     api_key_per_minute: int = Field(default=600, ge=1)
+    # Server-side bounds on every request session (milliseconds; 0 turns one off): a runaway
+    # query, or a session left idle inside a transaction, is ended by PostgreSQL itself.
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+    db_idle_in_transaction_timeout_ms: int = Field(default=30_000, ge=0)
+    # Streamed downloads (CSV, GeoJSONSeq, whole GeoJSON) each hold a connection for their whole
+    # lifetime, from a pool of their own so slow clients cannot starve decoding: this many per
+    # worker process, waiting this long for one (then 503 downloads_busy), and a stream whose
+    # client reads nothing for this long is ended by the server.
+    export_connections: int = Field(default=4, ge=1)
+    export_wait_seconds: float = Field(default=2.0, gt=0)
+    export_idle_timeout_s: int = Field(default=300, ge=1)
+    # Registrations per client address per hour (argon2 costs 64 MiB and tens of ms each).
+    register_per_address: int = Field(default=20, ge=1)
+    # Public aggregates (progress, density) are cached per worker for this long (0: never).
+    public_cache_seconds: float = Field(default=10.0, ge=0)
     reconcile_worker: bool = True
     # The worker polls the queue this often when idle, and re-runs cross-task matching and
     # reliability for campaigns with new results this often (0 turns periodic runs off).

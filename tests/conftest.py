@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app import migrate
-from app.api.deps import get_session
+from app.api.deps import get_session, get_stream_opener
 from app.main import create_app
 from app.settings import Settings, get_settings
 from tests import db as testdb
@@ -67,6 +67,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         # whole run (one "testclient" address), so the suite must never reach these.
         anonymous_reads_per_minute=1_000_000,
         anonymous_map_per_minute=1_000_000,
+        register_per_address=1_000_000,
+        # Tests read progress and density right after changing the data.
+        public_cache_seconds=0,
     )
 
 
@@ -93,7 +96,24 @@ def app(settings: Settings, session: Session) -> FastAPI:
             raise
 
     application.dependency_overrides[get_session] = _session
+    # Downloads read the test's transaction too; "closing" the borrowed connection is a no-op.
+    application.dependency_overrides[get_stream_opener] = lambda: (
+        lambda: _Borrowed(session.connection())
+    )
     return application
+
+
+class _Borrowed:
+    """The test's connection, lent to a stream that will try to close it when done."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._connection, name)
+
+    def close(self) -> None:
+        pass
 
 
 @pytest.fixture
@@ -126,6 +146,7 @@ def live_url(live_database_url: str, live_media_dir: Path) -> Iterator[str]:
     generous = {
         "DECODERS_ANONYMOUS_READS_PER_MINUTE": "1000000",
         "DECODERS_ANONYMOUS_MAP_PER_MINUTE": "1000000",
+        "DECODERS_PUBLIC_CACHE_SECONDS": "0",
     }
     with live_server(live_database_url, media_dir=live_media_dir, env=generous) as base:
         yield base

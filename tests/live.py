@@ -38,6 +38,10 @@ def live_server(
         "DECODERS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         # Tests that seed cameras directly must not see a background worker re-rate them.
         "DECODERS_RECONCILE_WORKER": "false",
+        # Load tests register hundreds of decoders from one address and poll progress.
+        "DECODERS_REGISTER_PER_ADDRESS": "1000000",
+        "DECODERS_ANONYMOUS_MAP_PER_MINUTE": "1000000",
+        "DECODERS_PUBLIC_CACHE_SECONDS": "0",
         **(env or {}),
     }
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]

@@ -11,7 +11,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.api.deps import SessionDep, SettingsDep, client_address
 from app.errors import InvalidApiKey, RateLimited
 from app.services import accounts
-from app.services.accounts import hit
 
 API_KEY_HEADER = "X-API-Key"
 WINDOW_S = 60
@@ -28,20 +27,28 @@ def reader_access(family: Family) -> Callable[..., None]:
     """
 
     def dependency(request: Request, session: SessionDep, settings: SettingsDep) -> None:
+        hmac_key = settings.secret_key.get_secret_value()
         secret = request.headers.get(API_KEY_HEADER)
         if secret is not None:
+            # Counted before the key is looked up, under a hash of the key itself: the count's
+            # own connection is returned before the session takes one, so a keyed request
+            # never holds two connections (30 of them at once could deadlock the pool).
+            counted = accounts.record(
+                session, key=accounts.bucket_key("apikey", secret.strip(), secret=hmac_key),
+                window_s=WINDOW_S,
+            )  # fmt: skip
             key = accounts.resolve_key(session, secret=secret.strip())
             if key is None:
                 raise InvalidApiKey("The API key is invalid or revoked.")
-            hit(session, key=f"apikey:{key.id}", limit=key.rate_per_minute, window_s=WINDOW_S)
+            counted.enforce(key.rate_per_minute)
             return
         limit = (
             settings.anonymous_reads_per_minute
             if family == "data"
             else settings.anonymous_map_per_minute
         )
-        address = client_address(request)
-        hit(session, key=f"anon:{family}:{address}", limit=limit, window_s=WINDOW_S)
+        bucket = accounts.bucket_key(f"anon:{family}", client_address(request), secret=hmac_key)
+        accounts.hit(session, key=bucket, limit=limit, window_s=WINDOW_S)
 
     return dependency
 

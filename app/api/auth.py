@@ -67,12 +67,20 @@ def _respond(response: Response, issued: IssuedSession, settings: Settings) -> T
     "/auth/register",
     response_model=TokenResponse,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(EmailTaken, EmailAndPasswordTogether, InvalidRequest),
+    responses=error_responses(EmailTaken, EmailAndPasswordTogether, RateLimited, InvalidRequest),
 )
 def register(
-    payload: RegisterRequest, response: Response, session: SessionDep, settings: SettingsDep
+    payload: RegisterRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> TokenResponse:
-    """Join anonymously (empty body) or with an e-mail and password."""
+    """Join anonymously (empty body) or with an e-mail and password (rate-limited per address)."""
+    bucket = accounts.bucket_key(
+        "register", client_address(request), secret=settings.secret_key.get_secret_value()
+    )
+    accounts.hit(session, key=bucket, limit=settings.register_per_address, window_s=3600)
     user = accounts.register(session, payload=payload)
     issued = accounts.issue_session(session, user=user, days=settings.session_days)
     return _respond(response, issued, settings)
@@ -96,6 +104,7 @@ def login(
         email=str(payload.email),
         password=payload.password,
         address=client_address(request),
+        secret=settings.secret_key.get_secret_value(),
         per_account=settings.login_per_account,
         per_address=settings.login_per_address,
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
+from app.api.access import READER_ERRORS, reader_access
 from app.api.deps import AUTH_ERRORS, STAFF_ERRORS, CoordinatorUser, OptionalUser, SessionDep
+from app.api.public_cache import cached
 from app.errors import CampaignClosed, CampaignExists, CampaignNotFound, CsrfFailed, InvalidRequest
 from app.schemas.campaigns import CampaignCreate, CampaignList, CampaignRead, CampaignUpdate
 from app.schemas.common import error_responses
@@ -80,9 +82,20 @@ for _action in ("open", "pause", "close"):
 @router.get(
     "/{slug}/progress",
     response_model=ProgressRead,
-    responses=error_responses(*AUTH_ERRORS, CampaignNotFound, InvalidRequest),
+    responses={
+        **error_responses(*AUTH_ERRORS, *READER_ERRORS, CampaignNotFound, InvalidRequest),
+        304: {"description": "Not modified (ETag)"},
+    },
+    dependencies=[Depends(reader_access("map"))],
 )
-def progress(slug: str, session: SessionDep, user: OptionalUser) -> ProgressRead:
-    """Tasks total, complete and in progress, per area and per day."""
+def progress(slug: str, request: Request, session: SessionDep, user: OptionalUser) -> Response:
+    """Tasks total, complete and in progress, per area and per day (cached a few seconds)."""
     campaign = service.visible_campaign(session, slug=slug, user=user)
-    return campaign_progress(session, campaign=campaign)
+
+    def build() -> Response:
+        body = campaign_progress(session, campaign=campaign).model_dump_json()
+        return Response(body, media_type="application/json")
+
+    if campaign.status == "draft":  # seen by coordinators only: never shared through the cache
+        return build()
+    return cached(request, ("progress", campaign.id), build)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.access import READER_ERRORS, reader_access
 from app.api.deps import SessionDep
 from app.api.geo import CACHE_PUBLIC, GeoJSONResponse
+from app.api.public_cache import cached
 from app.errors import CampaignNotFound, InvalidRequest, TooManyCells
 from app.schemas.common import error_responses
 from app.schemas.geojson import FeatureCollection
@@ -30,34 +31,52 @@ def _collection(
     return GeoJSONResponse(body, headers={"Cache-Control": CACHE_PUBLIC})
 
 
+_OK: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/geo+json": {}}},
+    304: {"description": "Not modified (ETag)"},
+}
+
+
 @router.get(
     "/hexagons",
     response_model=FeatureCollection,
-    responses=error_responses(*READER_ERRORS, CampaignNotFound, TooManyCells, InvalidRequest),
+    responses={
+        **_OK,
+        **error_responses(*READER_ERRORS, CampaignNotFound, TooManyCells, InvalidRequest),
+    },
 )
 def density_hexagons(
-    slug: str, session: SessionDep, query: Annotated[HexagonQuery, Query()]
+    slug: str, request: Request, session: SessionDep, query: Annotated[HexagonQuery, Query()]
 ) -> Response:
     """Cameras per hexagon (edge `cell` metres): by attachment, by type, and per km²."""
     campaign = publishing.published_campaign(session, slug=slug)
     bbox = BBox.parse(query.bbox) if query.bbox else None
-    features = density.hexagons(
-        session, campaign=campaign, bbox=bbox, cell=query.cell, status=query.status
-    )
-    meta = publishing.metadata(session, campaign=campaign, layer="cameras")
-    return _collection(meta, features, cell_m=query.cell, status=query.status)
+
+    def build() -> Response:
+        features = density.hexagons(
+            session, campaign=campaign, bbox=bbox, cell=query.cell, status=query.status
+        )
+        meta = publishing.metadata(session, campaign=campaign, layer="cameras")
+        return _collection(meta, features, cell_m=query.cell, status=query.status)
+
+    key = ("hexagons", campaign.id, bbox, query.cell, query.status)
+    return cached(request, key, build)
 
 
 @router.get(
     "/areas",
     response_model=FeatureCollection,
-    responses=error_responses(*READER_ERRORS, CampaignNotFound, InvalidRequest),
+    responses={**_OK, **error_responses(*READER_ERRORS, CampaignNotFound, InvalidRequest)},
 )
 def density_areas(
-    slug: str, session: SessionDep, query: Annotated[AreaDensityQuery, Query()]
+    slug: str, request: Request, session: SessionDep, query: Annotated[AreaDensityQuery, Query()]
 ) -> Response:
     """Per area: cameras, per km², per surveyed location, share with a camera, coverage."""
     campaign = publishing.published_campaign(session, slug=slug)
-    features = density.areas(session, campaign=campaign, kind=query.kind)
-    meta = publishing.metadata(session, campaign=campaign, layer="cameras")
-    return _collection(meta, features, coverage_radius_m=density.REACH_M)
+
+    def build() -> Response:
+        features = density.areas(session, campaign=campaign, kind=query.kind)
+        meta = publishing.metadata(session, campaign=campaign, layer="cameras")
+        return _collection(meta, features, coverage_radius_m=density.REACH_M)
+
+    return cached(request, ("areas", campaign.id, query.kind), build)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from app.db import session_scope
@@ -32,6 +33,12 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_stream_opener(request: Request) -> Callable[[], Connection]:
+    """Opens the connection a streamed download owns (from the small pool kept for them)."""
+    engine: Engine = request.app.state.stream_engine
+    return engine.connect
+
+
 def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
@@ -42,6 +49,7 @@ def get_app_settings(request: Request) -> Settings:
 # the row being visible to its next request (on any worker).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+StreamOpener = Annotated[Callable[[], Connection], Depends(get_stream_opener)]
 
 
 def client_address(request: Request) -> str:

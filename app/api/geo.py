@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio
 from fastapi import Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import Connection
+from sqlalchemy import exc as sa_exc
+from starlette.types import Receive, Scope, Send
 
+from app.errors import DownloadsBusy
 from app.services.publishing import dumps, exports
 
 GEOJSON = "application/geo+json"
 CACHE_PUBLIC = "public, max-age=300"
+Opener = Callable[[], Connection]
 
 
 class GeoJSONResponse(JSONResponse):
@@ -49,8 +55,60 @@ def page_links(
     return links
 
 
-def streamed(chunks: Iterator[bytes], *, fmt: str, filename: str) -> StreamingResponse:
-    """A dump sent as it is produced, as a file download."""
+class OwnedStreamingResponse(StreamingResponse):
+    """A streamed body that owns a database connection and returns it however the send ends.
+
+    The request's session is closed before the body is sent, so a stream must not read
+    through it (that silently opened a connection nothing closed). Complete, aborted or
+    cut by the server, the generator is closed and the connection released once sending stops.
+    """
+
+    def __init__(
+        self, chunks: Iterator[bytes], *, release: Callable[[], None], **kwargs: Any
+    ) -> None:
+        super().__init__(chunks, **kwargs)
+        self._chunks = chunks
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Shielded: a client disconnect cancels the response, and this must still run.
+            # anyio lets a running worker thread finish before the cancellation lands, so the
+            # generator is not executing when it is closed here.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._close)
+
+    def _close(self) -> None:
+        try:
+            close = getattr(self._chunks, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._release()
+
+
+def streamed(
+    open_connection: Opener,
+    produce: Callable[[Connection], Iterator[bytes]],
+    *,
+    fmt: str,
+    filename: str,
+) -> StreamingResponse:
+    """A dump sent as it is produced, as a file download, on a connection of its own."""
+    try:
+        # Checked out now, before any byte is sent, so a full download pool is a clean 503.
+        connection = open_connection()
+    except sa_exc.TimeoutError as exc:
+        raise DownloadsBusy("Too many downloads are running; try again shortly.") from exc
+    try:
+        chunks = produce(connection)
+    except BaseException:
+        connection.close()
+        raise
     extension = exports.EXTENSIONS[fmt]
     headers = {"Content-Disposition": f'attachment; filename="{filename}.{extension}"'}
-    return StreamingResponse(chunks, media_type=exports.MEDIA_TYPES[fmt], headers=headers)
+    return OwnedStreamingResponse(
+        chunks, release=connection.close, media_type=exports.MEDIA_TYPES[fmt], headers=headers
+    )

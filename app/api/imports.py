@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
 
 from app.api.deps import STAFF_ERRORS, CoordinatorUser, SessionDep
 from app.errors import (
     BodyTooLarge,
     CampaignNotFound,
     CsrfFailed,
+    FileRequired,
     ImportFailed,
     InvalidRequest,
     MalformedRequest,
@@ -30,16 +33,59 @@ from app.services.imports import (
 
 router = APIRouter(prefix="/campaigns/{slug}/imports", tags=["imports"])
 
-UploadDep = Annotated[UploadFile, File(description="The file to import (up to 64 MiB).")]
 _RESPONSES = error_responses(
     *STAFF_ERRORS,
     CsrfFailed,
     CampaignNotFound,
     ImportFailed,
+    FileRequired,
     BodyTooLarge,
     InvalidRequest,
     MalformedRequest,
 )
+
+
+async def read_upload(request: Request, _: CoordinatorUser) -> bytes:
+    """The uploaded `file`, parsed only once the caller is known to be a coordinator.
+
+    A `File()` parameter would have FastAPI parse up to 64 MiB of multipart before any
+    dependency runs, so anyone could make the server do that work for a 401.
+    """
+    try:
+        form = await request.form(max_files=1, max_fields=20)
+    except MultiPartException as exc:
+        raise FileRequired(f"The multipart body cannot be read: {exc.message}") from exc
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise FileRequired("Send the file as multipart/form-data in a field named 'file'.")
+        return await upload.read()
+    finally:
+        await form.close()
+
+
+UploadDep = Annotated[bytes, Depends(read_upload)]
+# The body is read by read_upload, so the route documents it by hand.
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The file to import (up to 64 MiB).",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 def _result(report: ImportReport) -> ImportResult:
@@ -54,7 +100,9 @@ def _result(report: ImportReport) -> ImportResult:
     )
 
 
-@router.post("/locations", response_model=ImportResult, responses=_RESPONSES)
+@router.post(
+    "/locations", response_model=ImportResult, responses=_RESPONSES, openapi_extra=_UPLOAD_BODY
+)
 def import_location_file(
     slug: str,
     file: UploadDep,
@@ -69,13 +117,13 @@ def import_location_file(
     """Import locations from CSV or GeoJSON Points (coordinators)."""
     campaign = campaigns.get_campaign(session, slug=slug)
     fields = LocationFields(id=id_field, lat=lat_field, lon=lon_field, name=name_field)
-    report = import_locations(
-        session, campaign=campaign, data=file.file.read(), fmt=format, fields=fields
-    )
+    report = import_locations(session, campaign=campaign, data=file, fmt=format, fields=fields)
     return _result(report)
 
 
-@router.post("/areas", response_model=ImportResult, responses=_RESPONSES)
+@router.post(
+    "/areas", response_model=ImportResult, responses=_RESPONSES, openapi_extra=_UPLOAD_BODY
+)
 def import_area_file(
     slug: str,
     file: UploadDep,
@@ -86,13 +134,13 @@ def import_area_file(
 ) -> ImportResult:
     """Import areas from GeoJSON Polygons/MultiPolygons (coordinators)."""
     campaign = campaigns.get_campaign(session, slug=slug)
-    report = import_areas(
-        session, campaign=campaign, data=file.file.read(), name_field=name_field, kind=kind
-    )
+    report = import_areas(session, campaign=campaign, data=file, name_field=name_field, kind=kind)
     return _result(report)
 
 
-@router.post("/panoramas", response_model=ImportResult, responses=_RESPONSES)
+@router.post(
+    "/panoramas", response_model=ImportResult, responses=_RESPONSES, openapi_extra=_UPLOAD_BODY
+)
 def import_panorama_file(
     slug: str,
     file: UploadDep,
@@ -128,6 +176,6 @@ def import_panorama_file(
         heading=heading_field,
     )
     report = import_panoramas(
-        session, campaign=campaign, data=file.file.read(), fields=fields, default_provider=provider
+        session, campaign=campaign, data=file, fields=fields, default_provider=provider
     )
     return _result(report)

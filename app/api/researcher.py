@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app.api.access import READER_ERRORS, reader_access
-from app.api.deps import SessionDep
-from app.api.geo import GEOJSON, GeoJSONResponse, page_links, streamed
-from app.errors import AreaNotFound, CampaignNotFound, InvalidRequest
+from app.api.deps import SessionDep, StreamOpener
+from app.api.geo import GEOJSON, GeoJSONResponse, Opener, page_links, streamed
+from app.errors import AreaNotFound, CampaignNotFound, DownloadsBusy, InvalidRequest
 from app.schemas.common import error_responses
 from app.schemas.geojson import CameraCollection, CountCollection, TagCollection
 from app.schemas.publishing import CamerasQuery, CountsQuery, Filters, PageQuery, TagsQuery
@@ -30,12 +30,21 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             exports.MEDIA_TYPES["geojsonseq"]: {},
         }
     },
-    **error_responses(*READER_ERRORS, CampaignNotFound, AreaNotFound, InvalidRequest),
+    **error_responses(
+        *READER_ERRORS, CampaignNotFound, AreaNotFound, InvalidRequest, DownloadsBusy
+    ),
 }
 
 
 def _respond(
-    request: Request, session: Session, *, slug: str, name: str, query: PageQuery, filters: Filters
+    request: Request,
+    session: Session,
+    opener: Opener,
+    *,
+    slug: str,
+    name: str,
+    query: PageQuery,
+    filters: Filters,
 ) -> Response:
     campaign = publishing.published_campaign(session, slug=slug)
     stream = query.format != "geojson" or query.download
@@ -43,8 +52,13 @@ def _respond(
     layer = publishing.layer(session, campaign=campaign, name=name, filters=filters, whole=whole)
     meta = publishing.metadata(session, campaign=campaign, layer=name)
     if stream:
-        chunks = exports.stream(session, layer=layer, meta=meta, fmt=query.format)
-        return streamed(chunks, fmt=query.format, filename=f"{slug}-{name}")
+        fmt = query.format
+        return streamed(
+            opener,
+            lambda connection: exports.stream(connection, layer=layer, meta=meta, fmt=fmt),
+            fmt=fmt,
+            filename=f"{slug}-{name}",
+        )
     page = publishing.page(session, layer=layer, limit=query.limit, offset=query.offset)
     returned = len(page.features)
     links = page_links(
@@ -63,26 +77,42 @@ def _respond(
 
 @router.get("/cameras", response_model=CameraCollection, responses=RESPONSES)
 def list_cameras(
-    slug: str, request: Request, session: SessionDep, query: Annotated[CamerasQuery, Query()]
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    opener: StreamOpener,
+    query: Annotated[CamerasQuery, Query()],
 ) -> Response:
     """Reconciled cameras (confirmed by default) with OSM tags; paged, or streamed whole."""
     filters = query.filters()
-    return _respond(request, session, slug=slug, name="cameras", query=query, filters=filters)
+    return _respond(
+        request, session, opener, slug=slug, name="cameras", query=query, filters=filters
+    )
 
 
 @router.get("/counts", response_model=CountCollection, responses=RESPONSES)
 def list_counts(
-    slug: str, request: Request, session: SessionDep, query: Annotated[CountsQuery, Query()]
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    opener: StreamOpener,
+    query: Annotated[CountsQuery, Query()],
 ) -> Response:
     """Per-task medians and agreement at each panorama, with image date and areas."""
     filters = query.filters()
-    return _respond(request, session, slug=slug, name="counts", query=query, filters=filters)
+    return _respond(
+        request, session, opener, slug=slug, name="counts", query=query, filters=filters
+    )
 
 
 @router.get("/tags", response_model=TagCollection, responses=RESPONSES)
 def list_tags(
-    slug: str, request: Request, session: SessionDep, query: Annotated[TagsQuery, Query()]
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    opener: StreamOpener,
+    query: Annotated[TagsQuery, Query()],
 ) -> Response:
     """Every tag, anonymised: decoders appear only by their pseudonymous public id."""
     filters = query.filters()
-    return _respond(request, session, slug=slug, name="tags", query=query, filters=filters)
+    return _respond(request, session, opener, slug=slug, name="tags", query=query, filters=filters)

@@ -71,4 +71,7 @@ class TooManyRequests(AppError):
 
 
 class ServiceUnavailable(AppError):
+    """Every 503 says in Retry-After how many seconds to wait."""
+
     status_code = 503
+    retry_after: ClassVar[int] = 2

@@ -234,6 +234,12 @@ class TaskExcluded(Conflict):
     code = "task_excluded"
 
 
+class ConstraintConflict(Conflict):
+    """A database constraint caught a conflict no service check did (usually a race)."""
+
+    code = "conflict"
+
+
 class EmailTaken(Conflict):
     """An account with this e-mail already exists."""
 
@@ -269,6 +275,18 @@ class InvalidRequest(Invalid):
     """The request failed validation (`details` lists each field) or holds a NUL character."""
 
     code = "invalid"
+
+
+class FileRequired(Invalid):
+    """An import without a readable multipart `file` field."""
+
+    code = "file_required"
+
+
+class ImageReferenceRequired(Invalid):
+    """A panorama fix that would leave neither an image URL nor a provider id."""
+
+    code = "image_reference_required"
 
 
 class EmailAndPasswordTogether(Invalid):
@@ -346,6 +364,20 @@ class ImageryUnavailable(ServiceUnavailable):
     """A street imagery provider did not answer, or kept refusing (429) past our retries."""
 
     code = "imagery_unavailable"
+
+
+class DatabaseBusy(ServiceUnavailable):
+    """No connection came free in time, a query timed out, or a retried deadlock lost again."""
+
+    code = "database_busy"
+    retry_after = 1
+
+
+class DownloadsBusy(ServiceUnavailable):
+    """Every connection reserved for streamed downloads is in use."""
+
+    code = "downloads_busy"
+    retry_after = 10
 
 
 class HttpError(AppError):

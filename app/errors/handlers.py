@@ -8,11 +8,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors.base import AppError, TooManyRequests
+from app.db import sqlstate
+from app.errors.base import AppError, ServiceUnavailable, TooManyRequests
 from app.errors.catalogue import (
     BodyTooLarge,
+    ConstraintConflict,
     ForbiddenRequest,
     HttpError,
     InternalError,
@@ -52,6 +55,11 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": error}
 
 
+# not_null_violation and check_violation: the input itself is wrong. Unique, foreign-key and
+# exclusion violations come from the state of the data, usually a concurrent request.
+_INVALID_STATES = {"23502", "23514"}
+
+
 def _clean_validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     # Pydantic puts the rejected input and the exception object in each error; the input may be
     # huge or carry secrets (passwords), and exceptions are not JSON, so report location and reason.
@@ -67,7 +75,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     def _app_error(_: Request, exc: AppError) -> JSONResponse:
         headers = {}
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooManyRequests | ServiceUnavailable):
             headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details), exc.status_code, headers=headers
@@ -85,6 +93,21 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers or None
         )
+
+    @app.exception_handler(IntegrityError)
+    def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A constraint caught what a service did not check first (usually a race between two
+        # requests): the transaction is rolled back, so nothing is half-written. Logged,
+        # because each of these deserves a precise check and code in its service.
+        state = sqlstate(exc) or ""
+        log.warning("constraint %s on %s %s: %s", state, request.method, request.url.path, exc)
+        error = InvalidRequest if state in _INVALID_STATES else ConstraintConflict
+        message = (
+            "The request breaks a data rule."
+            if error is InvalidRequest
+            else "The request conflicts with the current data."
+        )
+        return JSONResponse(error_body(error.code, message), error.status_code)
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -29,4 +29,5 @@ class TaskFix(BaseModel):
     image_url: str | None = Field(default=None, max_length=2000)
     pano_id: str | None = Field(default=None, max_length=200)
     captured_at: date | None = None
-    heading: float | None = Field(default=None, ge=0, lt=360, allow_inf_nan=False)
+    # Not nullable: every panorama has a heading (0 when unknown); leave it out to keep it.
+    heading: float = Field(default=0.0, ge=0, lt=360, allow_inf_nan=False)

@@ -11,14 +11,16 @@ from app.services.accounts.auth import (
     resolve_token,
     revoke,
 )
-from app.services.accounts.rate_limits import hit
+from app.services.accounts.rate_limits import Hit, bucket_key, hit, record
 from app.services.accounts.stats import user_stats
 from app.services.accounts.users import create_user, new_public_id, register
 
 __all__ = [
+    "Hit",
     "IssuedSession",
     "Resolved",
     "authenticate",
+    "bucket_key",
     "create_key",
     "create_user",
     "csrf_ok",
@@ -27,6 +29,7 @@ __all__ = [
     "issue_session",
     "list_keys",
     "new_public_id",
+    "record",
     "register",
     "resolve_key",
     "resolve_token",

@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 
 from app.errors import AccountSuspended, InvalidCredentials
 from app.models import AuthSession, User
-from app.services.accounts.rate_limits import hit
+from app.services.accounts.rate_limits import bucket_key, hit
 from app.services.accounts.users import normalise_email, verify_password
 
 ROLE_RANK = {"decoder": 0, "expert": 1, "coordinator": 2, "admin": 3}
-# Login throttling (per account and per client address), in attempts per 15-minute window.
+# Login throttling, in attempts per 15-minute window: per client address, and per account from
+# one address. An attacker guessing one account's password from their address is stopped there,
+# while its owner, signing in from anywhere else, is not locked out.
 LOGIN_WINDOW_S = 900
 LOGIN_PER_ACCOUNT = 10
 LOGIN_PER_ADDRESS = 50
@@ -67,13 +69,16 @@ def authenticate(
     email: str,
     password: str,
     address: str,
+    secret: str,
     per_account: int = LOGIN_PER_ACCOUNT,
     per_address: int = LOGIN_PER_ADDRESS,
 ) -> User:
-    """The user with these credentials; throttled per account and per address."""
+    """The user with these credentials; throttled per address and per account and address."""
     email = normalise_email(email)
-    hit(session, key=f"login:addr:{address}", limit=per_address, window_s=LOGIN_WINDOW_S)
-    hit(session, key=f"login:acct:{email}", limit=per_account, window_s=LOGIN_WINDOW_S)
+    by_address = bucket_key("login:addr", address, secret=secret)
+    hit(session, key=by_address, limit=per_address, window_s=LOGIN_WINDOW_S)
+    by_account = bucket_key("login:acct", f"{email}\n{address}", secret=secret)
+    hit(session, key=by_account, limit=per_account, window_s=LOGIN_WINDOW_S)
     user = session.scalars(select(User).where(func.lower(User.email) == email)).one_or_none()
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     ok = verify_password(stored, password)

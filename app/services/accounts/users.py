@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import EmailAndPasswordTogether, EmailTaken
@@ -14,6 +16,9 @@ from app.models import User
 from app.schemas.accounts import RegisterRequest
 
 _hasher = PasswordHasher()
+# Each argon2 computation takes 64 MiB and a core for tens of milliseconds; a burst of logins or
+# registrations must not multiply that by the thread pool's 40 threads.
+_ARGON2_SLOTS = threading.BoundedSemaphore(4)
 # Crockford-style alphabet without look-alikes: public ids get read aloud and typed.
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -25,13 +30,15 @@ def new_public_id() -> str:
 
 def hash_password(password: str) -> str:
     """An argon2id hash."""
-    return _hasher.hash(password)
+    with _ARGON2_SLOTS:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when the password matches the hash."""
     try:
-        return _hasher.verify(password_hash, password)
+        with _ARGON2_SLOTS:
+            return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -63,8 +70,15 @@ def create_user(
         role=role,
         is_anonymous=email is None,
     )
-    session.add(user)
-    session.flush()
+    try:
+        # A savepoint: two registrations with one e-mail can both pass the check above; the
+        # second then waits on the unique index and must become a 409, not a 500.
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as exc:
+        if "uq_users_email" not in str(exc.orig):
+            raise
+        raise EmailTaken("An account with this e-mail already exists.") from exc
     return user
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.errors import TaskComplete, TaskExcluded, TaskNotFound
+from app.errors import ImageReferenceRequired, TaskComplete, TaskExcluded, TaskNotFound
 from app.models import Assignment, Campaign, Panorama, Submission, Task
 from app.schemas.tasks import TaskFix, TaskSummary
 
@@ -65,6 +65,11 @@ def reopen(session: Session, *, task_id: int, fix: TaskFix) -> TaskSummary:
     panorama = session.get_one(Panorama, task.panorama_id)
     for field, value in fix.model_dump(exclude_unset=True).items():
         setattr(panorama, {"pano_id": "provider_id"}.get(field, field), value)
+    if panorama.image_url is None and panorama.provider_id is None:
+        # The panoramas table requires one of the two (ck_panoramas_has_image_reference).
+        raise ImageReferenceRequired(
+            "A panorama needs an image URL or a provider id; this fix would remove both."
+        )
     session.execute(
         delete(Submission).where(Submission.task_id == task.id, Submission.outcome == "problem")
     )

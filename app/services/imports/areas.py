@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import shapely
 from geoalchemy2.shape import from_shape
 from shapely import make_valid
 from shapely.errors import GEOSException
@@ -24,8 +26,15 @@ def polygonal(geometry: Any) -> MultiPolygon:
         raise ValueError(f"unreadable geometry ({exc})") from exc
     if not isinstance(geom, Polygon | MultiPolygon):
         raise ValueError(f"expected Polygon or MultiPolygon, got {geom.geom_type}")
-    if not geom.is_valid:
-        geom = _polygon_parts(make_valid(geom))
+    # 1e999 parses as infinity; GEOS cannot test or repair a ring through NaN or infinity
+    # (and the bounds skip NaN, so every vertex is checked).
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise ValueError("coordinates must be finite numbers")
+    try:
+        if not geom.is_valid:
+            geom = _polygon_parts(make_valid(geom))
+    except GEOSException as exc:
+        raise ValueError(f"unrepairable geometry ({exc})") from exc
     if geom.is_empty:
         raise ValueError("geometry is empty after repair")
     minx, miny, maxx, maxy = geom.bounds
@@ -57,14 +66,23 @@ def import_areas(
     doc = load_geojson(data)
     report = ImportReport()
     rows: list[tuple[str, MultiPolygon, dict[str, Any]]] = []
-    for number, feature in enumerate(doc.get("features") or [], start=1):
-        props = (feature or {}).get("properties") or {}
+    features = doc.get("features") or []
+    if not isinstance(features, list):
+        features = [features]
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            report.errors.append({"row": number, "error": "a feature must be a JSON object"})
+            continue
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            report.errors.append({"row": number, "error": "properties must be a JSON object"})
+            continue
         name = props.get(name_field)
         if name is None or str(name).strip() == "":
             report.errors.append({"row": number, "error": f"missing name field '{name_field}'"})
             continue
         try:
-            rows.append((str(name)[:200], polygonal((feature or {}).get("geometry")), props))
+            rows.append((str(name)[:200], polygonal(feature.get("geometry")), props))
         except ValueError as exc:
             report.errors.append({"row": number, "error": str(exc)})
     if not rows and not report.errors:

@@ -46,17 +46,23 @@ class ImportReport:
             )
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def load_geojson(data: bytes | str) -> dict[str, Any]:
     """Parse a GeoJSON document, accepting WGS 84 only."""
     try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # NaN and Infinity are not JSON (RFC 8259), though Python's parser accepts them.
+        doc = json.loads(data, parse_constant=_no_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:
         raise ImportFailed(f"Not valid JSON: {exc}") from exc
     if not isinstance(doc, dict) or doc.get("type") not in {"FeatureCollection", "Feature"}:
         raise ImportFailed("Expected a GeoJSON FeatureCollection.")
     crs = doc.get("crs")
     if crs is not None:
-        name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
+        props = crs.get("properties") if isinstance(crs, dict) else None
+        name = props.get("name") if isinstance(props, dict) else None
         if name not in _WGS84_NAMES:
             raise ImportFailed(
                 f"Unsupported crs {name!r}: coordinates must be WGS 84 longitude/latitude."

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from app.services.publishing.features import csv_plan, csv_record
@@ -45,28 +45,33 @@ def count(session: Session, *, layer: Layer) -> int:
     return int(session.scalar(query) or 0)
 
 
-def batches(session: Session, *, layer: Layer) -> Iterator[list[dict[str, Any]]]:
+def batches(bind: Session | Connection, *, layer: Layer) -> Iterator[list[dict[str, Any]]]:
     """The layer's rows in batches, through a server-side cursor."""
     # Core, not ORM, execution: the rows are plain values and the ORM's loading costs as
     # much as the fetch itself.
-    result = session.connection().execute(layer.statement.execution_options(yield_per=BATCH))
-    keys = list(result.keys())
-    for part in result.partitions():
-        # Plain dicts: a row mapping's per-key lookups cost more than building the dict.
-        yield [dict(zip(keys, row, strict=True)) for row in part]
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    result = connection.execute(layer.statement.execution_options(yield_per=BATCH))
+    try:
+        keys = list(result.keys())
+        for part in result.partitions():
+            # Plain dicts: a row mapping's per-key lookups cost more than building the dict.
+            yield [dict(zip(keys, row, strict=True)) for row in part]
+    finally:
+        # Closes the server-side cursor at once, also when the consumer stops early.
+        result.close()
 
 
 def stream(
-    session: Session,
+    bind: Session | Connection,
     *,
     layer: Layer,
     meta: Metadata,
     fmt: str,
     progress: Progress | None = None,
 ) -> Iterator[bytes]:
-    """The whole layer encoded as `fmt`, chunk by chunk."""
+    """The whole layer encoded as `fmt`, chunk by chunk (on a session or an owned connection)."""
     encoders = {"geojson": _geojson, "geojsonseq": _geojsonseq, "csv": _csv}
-    rows = batches(session, layer=layer)
+    rows = batches(bind, layer=layer)
     for chunk, n in encoders[fmt](rows, layer, meta):
         if progress is not None and n:
             progress(n)
