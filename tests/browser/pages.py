@@ -59,6 +59,12 @@ def look_at(
     # Resolves on the viewer's next `render` event: by then the canvas and the markers (moved
     # by the plugin's own `render` listener, registered first) show the new direction, so the
     # click cannot land on a pin left where the previous camera was.
+    # The canvas must have the frame's size, or the click is read against a stale one.
+    page.wait_for_function(
+        "() => { const v = window.__decoders.viewer;"
+        " return v.container.clientWidth === v.state.size.width"
+        " && v.container.clientHeight === v.state.size.height; }"
+    )
     page.evaluate(
         """([yaw, pitch]) => new Promise((resolve) => {
           const v = window.__decoders.viewer;

@@ -96,6 +96,10 @@ export function createPsvView(container: HTMLElement, { tiled = false } = {}): P
       shown = "";
       const panorama = tiled && tiles ? tiledPanorama(tiles, url) : url;
       await viewer.setPanorama(panorama, { position: { yaw: 0, pitch: 0 }, zoom: 20, transition: false });
+      // The frame may have changed size with this task (the tutorial banner comes or goes), and
+      // the viewer's own resize observer catches up only after a throttle: until then a click
+      // would be read against the old size, and land a few degrees off.
+      viewer.autoSize();
     },
     setActive(active) {
       host.hidden = !active;
