@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,16 +27,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     """An engine with pre-ping, so a restarted database does not break the first request."""
     # JIT compilation cost 25-500 ms on the density and low-zoom tile queries and never paid
     # back on these short queries (measured in bench/publishing.py), so it is off.
+    # The process id in application_name tells the workers apart in pg_stat_activity.
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=pool_size,
-        max_overflow=20,
-        connect_args={"options": "-c jit=off"},
+        max_overflow=max_overflow,
+        connect_args={"options": "-c jit=off", "application_name": f"decoders-{os.getpid()}"},
     )
 
 
@@ -51,8 +53,12 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as exc:
+        # An error may report a change that must stand (AppError.keep_changes).
+        if getattr(exc, "keep_changes", False):
+            session.commit()
+        else:
+            session.rollback()
         raise
     finally:
         session.close()

@@ -18,6 +18,9 @@ class AppError(Exception):
 
     status_code = 400
     code = "bad_request"
+    # An error that reports a change which must stand (a lease ended by `task_full`): the
+    # request's transaction commits before the error is sent instead of rolling back.
+    keep_changes = False
 
     def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)
@@ -76,6 +79,30 @@ class ServiceUnavailable(AppError):
     code = "unavailable"
 
 
+class Busy(ServiceUnavailable):
+    """Every task left for the caller is being handed to someone else right now: retry soon."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int = 1, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+class TaskFull(Conflict):
+    """The task got all its votes (its vote count was lowered): the lease is ended, not kept."""
+
+    code = "task_full"
+    keep_changes = True
+
+
+class TaskExcluded(Conflict):
+    """A coordinator took the task out of the campaign: the lease is ended, not kept."""
+
+    code = "task_excluded"
+    keep_changes = True
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     """The one JSON envelope every error uses."""
     error: dict[str, Any] = {"code": code, "message": message}
@@ -113,7 +140,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     def _app_error(_: Request, exc: AppError) -> JSONResponse:
         headers = {}
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooManyRequests | Busy):
             headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details), exc.status_code, headers=headers

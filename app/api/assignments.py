@@ -56,13 +56,16 @@ def _read(lease: Lease) -> AssignmentRead:
     responses={
         200: {"model": AssignmentRead, "description": "Your existing live lease"},
         204: {"description": "Nothing left for you in this campaign"},
-        **error_responses(401, 404, 409),
+        **error_responses(401, 404, 409, 503),
     },
 )
 def lease_next_task(
     slug: str, user: CurrentUser, session: SessionDep, response: Response
 ) -> AssignmentRead | Response:
-    """Your live lease, or a new lease on the next task (204 when nothing is left)."""
+    """Your live lease, or a new lease on the next task (204 when nothing is left).
+
+    503 `busy` with Retry-After when tasks are left for you but all are being handed out.
+    """
     campaign = visible_campaign(session, slug=slug, user=user)
     lease = decoding.next_task_for(session, campaign=campaign, user=user)
     if lease is None:
