@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -15,7 +16,7 @@ from app.api.access import install_cors
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.localdb import database_url
-from app.middleware import BodySizeLimit
+from app.middleware import BodySizeLimit, ConcurrencyLimit
 from app.settings import Settings, get_settings
 
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
@@ -28,7 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(database_url(settings))
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        engine = make_engine(database_url(settings), pool_size=settings.threads + 1, max_overflow=0)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         worker = None
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_cors(app, settings.cors_origins)
     app.add_middleware(BodySizeLimit)
+    # Outermost: a request waiting for its turn holds neither a thread nor a connection.
+    app.add_middleware(ConcurrencyLimit, limit=settings.threads)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     for router in ROOT_ROUTERS:

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     anonymous_reads_per_minute: int = Field(default=120, ge=1)
     anonymous_map_per_minute: int = Field(default=1200, ge=1)
     api_key_per_minute: int = Field(default=600, ge=1)
+    # Threads serving the synchronous endpoints of one worker process (AnyIO's default is 40).
+    # The database pool holds as many connections plus one for the reconciliation worker and
+    # never opens more, and at most this many requests run at once (the rest queue in the
+    # event loop), so no request ever waits for a connection and none is opened per request.
+    threads: int = Field(default=40, ge=1, le=1000)
     reconcile_worker: bool = True
     # The worker polls the queue this often when idle, and re-runs cross-task matching and
     # reliability for campaigns with new results this often (0 turns periodic runs off).
