@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.counts import counts_from_tags
 from app.errors import Conflict, TaskExcluded, TaskFull
@@ -82,7 +83,8 @@ def _count_vote(session: Session, *, task: Task, campaign: Campaign) -> None:
     if row is None and not task.is_tutorial:
         # Unreachable while _refuse_vote runs first under the same locks; kept as the guard.
         raise Conflict("This task already has all its votes.", code="task_full")
-    session.refresh(task)
+    if row is not None:  # the new count, without another round trip to read it back
+        set_committed_value(task, "valid_submissions", row.valid_submissions)
     # Only an open task completes: one in review waits for its coordinator.
     complete = task.valid_submissions >= campaign.votes_per_task
     if task.status == "open" and not task.is_tutorial and complete:
@@ -188,9 +190,9 @@ def submit(
         .execution_options(populate_existing=True)
     ).one()
     _refuse_vote(session, assignment=assignment, task=task, campaign=campaign, payload=payload)
+    # No savepoint: a violation ends the request, whose transaction rolls back whole anyway.
     try:
-        with session.begin_nested():
-            submission = _insert(session, assignment=assignment, user=user, payload=payload)
+        submission = _insert(session, assignment=assignment, user=user, payload=payload)
     except IntegrityError as exc:
         raise Conflict("You already answered this task.", code="already_submitted") from exc
     if payload.outcome == "problem":
