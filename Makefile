@@ -28,14 +28,17 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-frontend:
+# The build generates the API types from the app's OpenAPI document, hence the virtualenv.
+frontend: deps
 	@if [ -f frontend/package.json ]; then \
-	  cd frontend && (test -d node_modules && test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund) && npm run build; \
+	  cd frontend && (test -d node_modules && test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund) && \
+	  DECODERS_PYTHON=$(abspath $(BIN)/python) npm run build; \
 	fi
 
 lint:
 	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/ruff format --check app tests migrations bench
+	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent lint && npm run --silent format:check; fi
 
 typecheck:
 	$(BIN)/mypy app

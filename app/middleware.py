@@ -12,7 +12,7 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import error_body
+from app.errors import BodyTooLarge, InvalidRequest, error_body
 
 DEFAULT_LIMIT = 1 << 20  # 1 MiB: a submission with 50 tags is about 10 KiB
 IMPORT_LIMIT = 64 << 20  # coordinator file imports
@@ -53,7 +53,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         if _nul_in_target(scope):
-            await _reject(send, 422, "invalid", _HasNul().detail, None)
+            await _reject(send, 422, InvalidRequest.code, _HasNul().detail, None)
             return
         limit = self._limit(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
@@ -92,12 +92,12 @@ class BodySizeLimit:
                 await _reject_large(send, limit)
         except _HasNul as exc:
             if not started:
-                await _reject(send, 422, "invalid", exc.detail, None)
+                await _reject(send, 422, InvalidRequest.code, exc.detail, None)
 
 
 async def _reject_large(send: Send, limit: int) -> None:
     message = f"The request body is larger than {limit} bytes."
-    await _reject(send, 413, "payload_too_large", message, {"limit": limit})
+    await _reject(send, 413, BodyTooLarge.code, message, {"limit": limit})
 
 
 async def _reject(send: Send, status: int, code: str, message: str, details: object) -> None:

@@ -9,13 +9,15 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api.deps import SessionDep, SettingsDep, client_address
-from app.errors import Unauthorized
+from app.errors import InvalidApiKey, RateLimited
 from app.services import accounts
 from app.services.accounts import hit
 
 API_KEY_HEADER = "X-API-Key"
 WINDOW_S = 60
 Family = Literal["data", "map"]
+# What reader_access can raise, for the `responses` of the routes behind it.
+READER_ERRORS = (InvalidApiKey, RateLimited)
 
 
 def reader_access(family: Family) -> Callable[..., None]:
@@ -30,7 +32,7 @@ def reader_access(family: Family) -> Callable[..., None]:
         if secret is not None:
             key = accounts.resolve_key(session, secret=secret.strip())
             if key is None:
-                raise Unauthorized("The API key is invalid or revoked.", code="invalid_api_key")
+                raise InvalidApiKey("The API key is invalid or revoked.")
             hit(session, key=f"apikey:{key.id}", limit=key.rate_per_minute, window_s=WINDOW_S)
             return
         limit = (

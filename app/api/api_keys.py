@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import CoordinatorUser, SessionDep, SettingsDep
+from app.api.deps import STAFF_ERRORS, CoordinatorUser, SessionDep, SettingsDep
+from app.errors import ApiKeyNotFound, CsrfFailed, InvalidRequest
 from app.schemas.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.schemas.common import error_responses
 from app.services import accounts as service
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api-keys", tags=["api keys"])
     "",
     response_model=ApiKeyCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 422),
+    responses=error_responses(*STAFF_ERRORS, CsrfFailed, InvalidRequest),
 )
 def create_api_key(
     payload: ApiKeyCreate, user: CoordinatorUser, session: SessionDep, settings: SettingsDep
@@ -29,7 +30,7 @@ def create_api_key(
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=secret)
 
 
-@router.get("", response_model=ApiKeyList, responses=error_responses(401, 403))
+@router.get("", response_model=ApiKeyList, responses=error_responses(*STAFF_ERRORS))
 def list_api_keys(user: CoordinatorUser, session: SessionDep) -> ApiKeyList:
     """Every key, without its secret."""
     return ApiKeyList(api_keys=[ApiKeyRead.model_validate(k) for k in service.list_keys(session)])
@@ -39,7 +40,7 @@ def list_api_keys(user: CoordinatorUser, session: SessionDep) -> ApiKeyList:
     "/{key_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(401, 403, 404),
+    responses=error_responses(*STAFF_ERRORS, CsrfFailed, ApiKeyNotFound, InvalidRequest),
 )
 def revoke_api_key(key_id: int, user: CoordinatorUser, session: SessionDep) -> Response:
     """Revoke a key: requests carrying it get 401 from now on."""

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import USER_ERRORS, CurrentUser, SessionDep
+from app.errors import (
+    AlreadySubmitted,
+    AssignmentNotFound,
+    BodyTooLarge,
+    Busy,
+    CampaignClosed,
+    CampaignNotFound,
+    CsrfFailed,
+    IdempotencyConflict,
+    InvalidRequest,
+    LeaseExpired,
+    LeaseRace,
+    LeaseUsed,
+    NotYourLease,
+    TaskExcluded,
+    TaskFull,
+)
 from app.schemas.common import error_responses
 from app.schemas.decoding import (
     AssignmentRead,
@@ -56,7 +73,15 @@ def _read(lease: Lease) -> AssignmentRead:
     responses={
         200: {"model": AssignmentRead, "description": "Your existing live lease"},
         204: {"description": "Nothing left for you in this campaign"},
-        **error_responses(401, 404, 409, 503),
+        **error_responses(
+            *USER_ERRORS,
+            CsrfFailed,
+            CampaignNotFound,
+            CampaignClosed,
+            LeaseRace,
+            InvalidRequest,
+            Busy,
+        ),
     },
 )
 def lease_next_task(
@@ -79,7 +104,21 @@ def lease_next_task(
     "/assignments/{assignment_id}/submission",
     response_model=SubmissionResult,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 409, 413, 422),
+    responses=error_responses(
+        *USER_ERRORS,
+        CsrfFailed,
+        AssignmentNotFound,
+        NotYourLease,
+        IdempotencyConflict,
+        LeaseUsed,
+        LeaseExpired,
+        CampaignClosed,
+        TaskExcluded,
+        TaskFull,
+        AlreadySubmitted,
+        BodyTooLarge,
+        InvalidRequest,
+    ),
 )
 def submit(
     assignment_id: int, payload: SubmissionCreate, user: CurrentUser, session: SessionDep
@@ -94,7 +133,16 @@ def submit(
 @router.post(
     "/assignments/{assignment_id}/skip",
     response_model=SkipResult,
-    responses=error_responses(401, 403, 404, 409),
+    responses=error_responses(
+        *USER_ERRORS,
+        CsrfFailed,
+        AssignmentNotFound,
+        NotYourLease,
+        LeaseUsed,
+        LeaseExpired,
+        CampaignClosed,
+        InvalidRequest,
+    ),
 )
 def skip(assignment_id: int, user: CurrentUser, session: SessionDep) -> SkipResult:
     """Give the task back without voting; you will not see it again."""

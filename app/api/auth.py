@@ -5,13 +5,24 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from app.api.deps import (
+    AUTH_ERRORS,
     CSRF_COOKIE,
     SESSION_COOKIE,
+    USER_ERRORS,
     AuthDep,
     CurrentUser,
     SessionDep,
     SettingsDep,
     client_address,
+)
+from app.errors import (
+    AccountSuspended,
+    CsrfFailed,
+    EmailAndPasswordTogether,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidRequest,
+    RateLimited,
 )
 from app.schemas.accounts import LoginRequest, RegisterRequest, TokenResponse, UserRead, UserStats
 from app.schemas.common import error_responses
@@ -56,7 +67,7 @@ def _respond(response: Response, issued: IssuedSession, settings: Settings) -> T
     "/auth/register",
     response_model=TokenResponse,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(409, 422),
+    responses=error_responses(EmailTaken, EmailAndPasswordTogether, InvalidRequest),
 )
 def register(
     payload: RegisterRequest, response: Response, session: SessionDep, settings: SettingsDep
@@ -67,7 +78,11 @@ def register(
     return _respond(response, issued, settings)
 
 
-@router.post("/auth/login", response_model=TokenResponse, responses=error_responses(401, 403, 429))
+@router.post(
+    "/auth/login",
+    response_model=TokenResponse,
+    responses=error_responses(InvalidCredentials, AccountSuspended, RateLimited, InvalidRequest),
+)
 def login(
     payload: LoginRequest,
     request: Request,
@@ -88,7 +103,11 @@ def login(
     return _respond(response, issued, settings)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401))
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(*AUTH_ERRORS, CsrfFailed),
+)
 def logout(resolved: AuthDep, response: Response, session: SessionDep) -> Response:
     """End the current session (token or cookie)."""
     if resolved is not None:
@@ -99,13 +118,13 @@ def logout(resolved: AuthDep, response: Response, session: SessionDep) -> Respon
     return response
 
 
-@router.get("/me", response_model=UserRead, responses=error_responses(401))
+@router.get("/me", response_model=UserRead, responses=error_responses(*USER_ERRORS))
 def me(user: CurrentUser) -> UserRead:
     """The signed-in account."""
     return UserRead.model_validate(user)
 
 
-@router.get("/me/stats", response_model=UserStats, responses=error_responses(401))
+@router.get("/me/stats", response_model=UserStats, responses=error_responses(*USER_ERRORS))
 def my_stats(user: CurrentUser, session: SessionDep) -> UserStats:
     """Tasks done, cameras tagged and known-answer results of the signed-in decoder."""
     return user_stats(session, user_id=user.id)

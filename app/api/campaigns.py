@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app.api.deps import CoordinatorUser, OptionalUser, SessionDep
+from app.api.deps import AUTH_ERRORS, STAFF_ERRORS, CoordinatorUser, OptionalUser, SessionDep
+from app.errors import CampaignClosed, CampaignExists, CampaignNotFound, CsrfFailed, InvalidRequest
 from app.schemas.campaigns import CampaignCreate, CampaignList, CampaignRead, CampaignUpdate
 from app.schemas.common import error_responses
 from app.schemas.decoding import ProgressRead
@@ -15,7 +16,7 @@ from app.services.progress import campaign_progress
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
 
-@router.get("", response_model=CampaignList)
+@router.get("", response_model=CampaignList, responses=error_responses(*AUTH_ERRORS))
 def list_campaigns(session: SessionDep, user: OptionalUser) -> CampaignList:
     """Campaigns (drafts only for coordinators)."""
     staff = user is not None and accounts.has_role(user, "coordinator")
@@ -27,7 +28,7 @@ def list_campaigns(session: SessionDep, user: OptionalUser) -> CampaignList:
     "",
     response_model=CampaignRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(*STAFF_ERRORS, CsrfFailed, CampaignExists, InvalidRequest),
 )
 def create_campaign(
     payload: CampaignCreate, _: CoordinatorUser, session: SessionDep
@@ -36,13 +37,21 @@ def create_campaign(
     return CampaignRead.model_validate(service.create_campaign(session, payload=payload))
 
 
-@router.get("/{slug}", response_model=CampaignRead, responses=error_responses(404))
+@router.get(
+    "/{slug}",
+    response_model=CampaignRead,
+    responses=error_responses(*AUTH_ERRORS, CampaignNotFound, InvalidRequest),
+)
 def get_campaign(slug: str, session: SessionDep, user: OptionalUser) -> CampaignRead:
     """One campaign and its settings (drafts only for coordinators)."""
     return CampaignRead.model_validate(service.visible_campaign(session, slug=slug, user=user))
 
 
-@router.patch("/{slug}", response_model=CampaignRead, responses=error_responses(401, 403, 404, 422))
+@router.patch(
+    "/{slug}",
+    response_model=CampaignRead,
+    responses=error_responses(*STAFF_ERRORS, CsrfFailed, CampaignNotFound, InvalidRequest),
+)
 def update_campaign(
     slug: str, payload: CampaignUpdate, _: CoordinatorUser, session: SessionDep
 ) -> CampaignRead:
@@ -54,7 +63,9 @@ def _status_route(action: service.StatusAction) -> None:
     @router.post(
         f"/{{slug}}/{action}",
         response_model=CampaignRead,
-        responses=error_responses(401, 403, 404, 409),
+        responses=error_responses(
+            *STAFF_ERRORS, CsrfFailed, CampaignNotFound, CampaignClosed, InvalidRequest
+        ),
         name=f"{action}_campaign",
         summary=f"{action.capitalize()} a campaign (coordinators)",
     )
@@ -66,7 +77,11 @@ for _action in ("open", "pause", "close"):
     _status_route(_action)
 
 
-@router.get("/{slug}/progress", response_model=ProgressRead, responses=error_responses(404))
+@router.get(
+    "/{slug}/progress",
+    response_model=ProgressRead,
+    responses=error_responses(*AUTH_ERRORS, CampaignNotFound, InvalidRequest),
+)
 def progress(slug: str, session: SessionDep, user: OptionalUser) -> ProgressRead:
     """Tasks total, complete and in progress, per area and per day."""
     campaign = service.visible_campaign(session, slug=slug, user=user)

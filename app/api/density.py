@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.api.access import reader_access
+from app.api.access import READER_ERRORS, reader_access
 from app.api.deps import SessionDep
 from app.api.geo import CACHE_PUBLIC, GeoJSONResponse
+from app.errors import CampaignNotFound, InvalidRequest, TooManyCells
 from app.schemas.common import error_responses
 from app.schemas.geojson import FeatureCollection
 from app.schemas.publishing import AreaDensityQuery, BBox, HexagonQuery
@@ -30,7 +31,9 @@ def _collection(
 
 
 @router.get(
-    "/hexagons", response_model=FeatureCollection, responses=error_responses(401, 404, 422, 429)
+    "/hexagons",
+    response_model=FeatureCollection,
+    responses=error_responses(*READER_ERRORS, CampaignNotFound, TooManyCells, InvalidRequest),
 )
 def density_hexagons(
     slug: str, session: SessionDep, query: Annotated[HexagonQuery, Query()]
@@ -46,7 +49,9 @@ def density_hexagons(
 
 
 @router.get(
-    "/areas", response_model=FeatureCollection, responses=error_responses(401, 404, 422, 429)
+    "/areas",
+    response_model=FeatureCollection,
+    responses=error_responses(*READER_ERRORS, CampaignNotFound, InvalidRequest),
 )
 def density_areas(
     slug: str, session: SessionDep, query: Annotated[AreaDensityQuery, Query()]

@@ -9,7 +9,13 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.db import session_scope
-from app.errors import Forbidden, Unauthorized
+from app.errors import (
+    AccountSuspended,
+    CsrfFailed,
+    InsufficientRole,
+    InvalidToken,
+    NotAuthenticated,
+)
 from app.models import User
 from app.services import accounts
 from app.settings import Settings
@@ -55,7 +61,7 @@ def get_auth(request: Request, session: SessionDep) -> accounts.Resolved | None:
     if token is not None:
         resolved = accounts.resolve_token(session, token=token)
         if resolved is None:
-            raise Unauthorized("The token is invalid or expired.", code="invalid_token")
+            raise InvalidToken("The token is invalid or expired.")
         return resolved
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -67,7 +73,7 @@ def get_auth(request: Request, session: SessionDep) -> accounts.Resolved | None:
     if request.method not in _SAFE_METHODS and not accounts.csrf_ok(
         resolved, request.headers.get(CSRF_HEADER)
     ):
-        raise Forbidden("Missing or wrong CSRF token.", code="csrf_failed")
+        raise CsrfFailed("Missing or wrong CSRF token.")
     return resolved
 
 
@@ -82,7 +88,7 @@ def get_optional_user(resolved: AuthDep) -> User | None:
 def get_current_user(resolved: AuthDep) -> User:
     """The caller, or 401."""
     if resolved is None:
-        raise Unauthorized("Sign in or register first.", code="not_authenticated")
+        raise NotAuthenticated("Sign in or register first.")
     return resolved.user
 
 
@@ -95,7 +101,7 @@ def require_role(role: str) -> Callable[[User], User]:
 
     def dependency(user: CurrentUser) -> User:
         if not accounts.has_role(user, role):
-            raise Forbidden(f"This needs the {role} role.", code="insufficient_role")
+            raise InsufficientRole(f"This needs the {role} role.")
         return user
 
     return dependency
@@ -104,3 +110,9 @@ def require_role(role: str) -> Callable[[User], User]:
 ExpertUser = Annotated[User, Depends(require_role("expert"))]
 CoordinatorUser = Annotated[User, Depends(require_role("coordinator"))]
 AdminUser = Annotated[User, Depends(require_role("admin"))]
+
+# What each dependency can raise, for the `responses` of the routes that use it; a write
+# (POST, PATCH, DELETE) signed in by cookie can also fail the CSRF check: add CsrfFailed.
+AUTH_ERRORS = (InvalidToken, AccountSuspended)  # AuthDep, OptionalUser
+USER_ERRORS = (*AUTH_ERRORS, NotAuthenticated)  # CurrentUser
+STAFF_ERRORS = (*USER_ERRORS, InsufficientRole)  # ExpertUser, CoordinatorUser, AdminUser

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import CoordinatorUser, CurrentUser, SessionDep
+from app.api.deps import STAFF_ERRORS, USER_ERRORS, CoordinatorUser, CurrentUser, SessionDep
+from app.errors import CampaignNotFound, CsrfFailed, InvalidRequest, TaskNotFound
 from app.schemas.common import error_responses
 from app.schemas.decoding import FlagCreate, FlagList, FlagRead
 from app.services import decoding as service
@@ -17,21 +18,27 @@ router = APIRouter(tags=["flags"])
     "/tasks/{task_id}/flags",
     response_model=FlagRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(*USER_ERRORS, CsrfFailed, TaskNotFound, InvalidRequest),
 )
 def add_flag(task_id: int, payload: FlagCreate, user: CurrentUser, session: SessionDep) -> FlagRead:
     """Open or join the discussion thread of a task."""
     return service.add_flag(session, task_id=task_id, user=user, body=payload.body)
 
 
-@router.get("/tasks/{task_id}/flags", response_model=FlagList, responses=error_responses(401, 404))
+@router.get(
+    "/tasks/{task_id}/flags",
+    response_model=FlagList,
+    responses=error_responses(*USER_ERRORS, TaskNotFound, InvalidRequest),
+)
 def list_flags(task_id: int, user: CurrentUser, session: SessionDep) -> FlagList:
     """The thread of a task (authors by pseudonym)."""
     return FlagList(flags=list(service.task_flags(session, task_id=task_id, user=user)))
 
 
 @router.get(
-    "/campaigns/{slug}/flags", response_model=FlagList, responses=error_responses(401, 403, 404)
+    "/campaigns/{slug}/flags",
+    response_model=FlagList,
+    responses=error_responses(*STAFF_ERRORS, CampaignNotFound, InvalidRequest),
 )
 def recent_flags(
     slug: str,

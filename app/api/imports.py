@@ -6,7 +6,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
 
-from app.api.deps import CoordinatorUser, SessionDep
+from app.api.deps import STAFF_ERRORS, CoordinatorUser, SessionDep
+from app.errors import (
+    BodyTooLarge,
+    CampaignNotFound,
+    CsrfFailed,
+    ImportFailed,
+    InvalidRequest,
+    MalformedRequest,
+)
 from app.schemas.common import error_responses
 from app.schemas.imports import ImportIssue, ImportResult
 from app.services import campaigns
@@ -23,7 +31,15 @@ from app.services.imports import (
 router = APIRouter(prefix="/campaigns/{slug}/imports", tags=["imports"])
 
 UploadDep = Annotated[UploadFile, File(description="The file to import (up to 64 MiB).")]
-_RESPONSES = error_responses(401, 403, 404, 413, 422)
+_RESPONSES = error_responses(
+    *STAFF_ERRORS,
+    CsrfFailed,
+    CampaignNotFound,
+    ImportFailed,
+    BodyTooLarge,
+    InvalidRequest,
+    MalformedRequest,
+)
 
 
 def _result(report: ImportReport) -> ImportResult:

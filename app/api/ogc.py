@@ -8,16 +8,21 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from app.api.access import reader_access
+from app.api.access import READER_ERRORS, reader_access
 from app.api.deps import SessionDep
 from app.api.geo import GEOJSON, GeoJSONResponse, link
+from app.errors import (
+    BadParameter,
+    CollectionNotFound,
+    FeatureNotFound,
+    InvalidRequest,
+    NotAcceptable,
+)
 from app.schemas.common import error_responses
 from app.schemas.publishing import MAX_LIMIT, MAX_OFFSET, Filters
 from app.services.publishing import (
     OGC_DEFAULT_LIMIT,
     OPENAPI_MEDIA_TYPE,
-    BadParameter,
-    NotAcceptable,
     document,
     ogc,
 )
@@ -27,7 +32,14 @@ router = APIRouter(
     prefix="/ogc",
     tags=["OGC API – Features"],
     dependencies=[Depends(reader_access("data"))],
-    responses=error_responses(400, 404, 406, 429),
+    responses=error_responses(
+        *READER_ERRORS,
+        BadParameter,
+        CollectionNotFound,
+        FeatureNotFound,
+        NotAcceptable,
+        InvalidRequest,
+    ),
 )
 _ITEM_PARAMS = {"f", "bbox", "bbox-crs", "limit", "offset", "datetime"}
 _JSON_TYPES = {"application/json", "application/geo+json", "application/*", "*/*"}

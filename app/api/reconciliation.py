@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import CoordinatorUser, SessionDep
+from app.api.deps import STAFF_ERRORS, CoordinatorUser, SessionDep
+from app.errors import CampaignNotFound, CsrfFailed, InvalidRequest, ReconcileBusy
 from app.schemas.common import error_responses
 from app.schemas.reconciliation import (
     DecoderQualityList,
@@ -21,7 +22,9 @@ router = APIRouter(prefix="/campaigns", tags=["reconciliation"])
 @router.post(
     "/{slug}/reconcile",
     response_model=ReconcileRunRead,
-    responses=error_responses(401, 403, 404, 409),
+    responses=error_responses(
+        *STAFF_ERRORS, CsrfFailed, CampaignNotFound, ReconcileBusy, InvalidRequest
+    ),
 )
 def reconcile(
     slug: str,
@@ -36,7 +39,9 @@ def reconcile(
 
 
 @router.get(
-    "/{slug}/reconcile", response_model=ReconcileStatus, responses=error_responses(401, 403, 404)
+    "/{slug}/reconcile",
+    response_model=ReconcileStatus,
+    responses=error_responses(*STAFF_ERRORS, CampaignNotFound, InvalidRequest),
 )
 def reconcile_status(slug: str, _: CoordinatorUser, session: SessionDep) -> ReconcileStatus:
     """Recent reconciliation runs and the queue's length."""
@@ -54,7 +59,7 @@ def reconcile_status(slug: str, _: CoordinatorUser, session: SessionDep) -> Reco
 @router.get(
     "/{slug}/decoder-quality",
     response_model=DecoderQualityList,
-    responses=error_responses(401, 403, 404),
+    responses=error_responses(*STAFF_ERRORS, CampaignNotFound, InvalidRequest),
 )
 def decoder_quality(slug: str, _: CoordinatorUser, session: SessionDep) -> DecoderQualityList:
     """Per decoder: known-answer results and estimated sensitivity / false-alarm rate."""

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from app.api.access import reader_access
+from app.api.access import READER_ERRORS, reader_access
 from app.api.deps import SessionDep
 from app.api.geo import GEOJSON, GeoJSONResponse, page_links, streamed
+from app.errors import AreaNotFound, CampaignNotFound, InvalidRequest
 from app.schemas.common import error_responses
 from app.schemas.geojson import CameraCollection, CountCollection, TagCollection
 from app.schemas.publishing import CamerasQuery, CountsQuery, Filters, PageQuery, TagsQuery
@@ -29,7 +30,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             exports.MEDIA_TYPES["geojsonseq"]: {},
         }
     },
-    **error_responses(401, 404, 422, 429),
+    **error_responses(*READER_ERRORS, CampaignNotFound, AreaNotFound, InvalidRequest),
 }
 
 

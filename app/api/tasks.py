@@ -6,7 +6,15 @@ from typing import Literal
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import CoordinatorUser, SessionDep
+from app.api.deps import STAFF_ERRORS, CoordinatorUser, SessionDep
+from app.errors import (
+    CampaignNotFound,
+    CsrfFailed,
+    InvalidRequest,
+    TaskComplete,
+    TaskExcluded,
+    TaskNotFound,
+)
 from app.schemas.common import error_responses
 from app.schemas.tasks import TaskFix, TaskList, TaskSummary
 from app.services import decoding as service
@@ -16,7 +24,9 @@ router = APIRouter(tags=["tasks"])
 
 
 @router.get(
-    "/campaigns/{slug}/tasks", response_model=TaskList, responses=error_responses(401, 403, 404)
+    "/campaigns/{slug}/tasks",
+    response_model=TaskList,
+    responses=error_responses(*STAFF_ERRORS, CampaignNotFound, InvalidRequest),
 )
 def list_tasks(
     slug: str,
@@ -37,7 +47,9 @@ def list_tasks(
 @router.post(
     "/tasks/{task_id}/reopen",
     response_model=TaskSummary,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(
+        *STAFF_ERRORS, CsrfFailed, TaskNotFound, TaskComplete, TaskExcluded, InvalidRequest
+    ),
 )
 def reopen_task(task_id: int, fix: TaskFix, _: CoordinatorUser, session: SessionDep) -> TaskSummary:
     """Fix a task's panorama (optional) and put it back in the pool."""
@@ -45,7 +57,9 @@ def reopen_task(task_id: int, fix: TaskFix, _: CoordinatorUser, session: Session
 
 
 @router.post(
-    "/tasks/{task_id}/exclude", response_model=TaskSummary, responses=error_responses(401, 403, 404)
+    "/tasks/{task_id}/exclude",
+    response_model=TaskSummary,
+    responses=error_responses(*STAFF_ERRORS, CsrfFailed, TaskNotFound, InvalidRequest),
 )
 def exclude_task(task_id: int, _: CoordinatorUser, session: SessionDep) -> TaskSummary:
     """Take a task out of the campaign for good."""

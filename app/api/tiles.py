@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from app.api.access import reader_access
+from app.api.access import READER_ERRORS, reader_access
 from app.api.deps import SessionDep
 from app.api.geo import CACHE_PUBLIC
+from app.errors import CampaignNotFound, InvalidRequest, LayerNotFound, TileOutOfRange
 from app.schemas.common import error_responses
 from app.schemas.publishing import StatusFilter
 from app.services import publishing
@@ -27,7 +28,9 @@ router = APIRouter(
         200: {"content": {MVT: {}}, "description": "The tile."},
         204: {"description": "No feature in this tile."},
         304: {"description": "Unchanged since the ETag sent in If-None-Match."},
-        **error_responses(401, 404, 422, 429),
+        **error_responses(
+            *READER_ERRORS, CampaignNotFound, LayerNotFound, TileOutOfRange, InvalidRequest
+        ),
     },
 )
 def get_tile(

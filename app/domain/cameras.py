@@ -4,7 +4,7 @@ Each cluster of tags (app.domain.clustering) is one candidate camera. Its
 direction is the mean of the clicks, its attachment and type the weighted
 majority of its supporters (a type answer of "unknown" abstains), and its
 position lies along the bearing at a distance from the base clicks when there
-are any, else from the pitch and a mounting-height prior. `camera_status` decides
+are any, else from the pitch and a mounting-height prior. app.domain.status decides
 whether it is confirmed.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from app.domain.clustering import TagPoint, cluster_tags, threshold_for
 from app.domain.locating import CLICK_NOISE_DEG, range_from_base, range_from_pitch
 from app.domain.sphere import angular_distance, mean_direction
+from app.domain.status import is_majority
 from app.domain.triangulation import destination
 from app.domain.voting import weighted_majority
 
@@ -28,12 +29,6 @@ TYPE_TIE = "unknown"
 # A base click more than 10° of heading away from its camera was put on some
 # other fixture (or is a slip); it says nothing about this camera's distance.
 MAX_BASE_HEADING_GAP_DEG = 10.0
-# Status rule (DESIGN §5.2, §5.4): a camera is confirmed when a strict majority
-# of the panorama's decoders tagged it AND its posterior is at least even; it
-# is rejected when the posterior falls below 0.1 (the evidence is 9:1 against);
-# anything else stays a candidate for review. Known answers override both.
-CONFIRM_AT = 0.5
-REJECT_BELOW = 0.1
 
 
 @dataclass(frozen=True)
@@ -73,18 +68,7 @@ class CameraEstimate:
     @property
     def majority(self) -> bool:
         """Whether a strict majority of the panorama's looks tagged it."""
-        return 2 * self.support > self.voters
-
-
-def camera_status(*, majority: bool, confidence: float, truth: bool | None = None) -> str:
-    """Return confirmed / candidate / rejected by the documented rule."""
-    if truth is not None:
-        return "confirmed" if truth else "rejected"
-    if confidence < REJECT_BELOW:
-        return "rejected"
-    if majority and confidence >= CONFIRM_AT:
-        return "confirmed"
-    return "candidate"
+        return is_majority(self.support, self.voters)
 
 
 def estimate_cameras(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from app.errors import ERROR_CODES, ERRORS, AppError
 
 
 class Health(BaseModel):
@@ -14,8 +18,13 @@ class Health(BaseModel):
     migration: str | None
 
 
+# Built from the catalogue, so OpenAPI's `ErrorCode` lists exactly the codes app.errors defines.
+ErrorCode = StrEnum("ErrorCode", [(code, code) for code in ERROR_CODES])  # type: ignore[misc]
+ErrorCode.__doc__ = "Every machine-readable error code the API answers with (app/errors)."
+
+
 class ErrorDetail(BaseModel):
-    code: str
+    code: ErrorCode
     message: str
     details: Any = None
 
@@ -25,13 +34,34 @@ class ErrorResponse(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {"error": {"code": "not_found", "message": "No such campaign."}}
+            "example": {"error": {"code": "campaign_not_found", "message": "No campaign 'x'."}}
         }
     )
 
     error: ErrorDetail
 
 
-def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries for the given error statuses."""
-    return {code: {"model": ErrorResponse} for code in codes}
+def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the named errors a route can raise: one entry per status."""
+    for error in errors:
+        if ERRORS.get(getattr(error, "code", "")) is not error:
+            raise TypeError(f"{error.__name__} is not a named error of the catalogue")
+    by_status: dict[int, list[type[AppError]]] = {}
+    for error in sorted(set(errors), key=lambda e: ERROR_CODES.index(e.code)):
+        by_status.setdefault(error.status_code, []).append(error)
+    return {
+        status: {
+            "model": ErrorResponse,
+            "description": _description(status, found),
+            "x-error-codes": [e.code for e in found],
+        }
+        for status, found in sorted(by_status.items())
+    }
+
+
+def _description(status: int, errors: list[type[AppError]]) -> str:
+    lines = [f"{HTTPStatus(status).phrase}; `error.code` is one of:", ""]
+    for error in errors:
+        summary = (error.__doc__ or "").strip().splitlines()[0]
+        lines.append(f"- `{error.code}`: {summary}")
+    return "\n".join(lines)

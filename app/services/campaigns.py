@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, NotFound
+from app.errors import CampaignClosed, CampaignExists, CampaignNotFound
 from app.models import Campaign, User
 from app.schemas.campaigns import CampaignCreate, CampaignUpdate
 from app.services.accounts import has_role
@@ -29,7 +29,7 @@ def get_campaign(session: Session, *, slug: str, for_update: bool = False) -> Ca
         query = query.with_for_update()
     campaign = session.scalars(query).one_or_none()
     if campaign is None:
-        raise NotFound(f"No campaign '{slug}'.", code="campaign_not_found")
+        raise CampaignNotFound(f"No campaign '{slug}'.")
     return campaign
 
 
@@ -37,14 +37,14 @@ def visible_campaign(session: Session, *, slug: str, user: User | None) -> Campa
     """The campaign as its caller may see it: drafts exist only for coordinators."""
     campaign = get_campaign(session, slug=slug)
     if campaign.status == "draft" and not (user is not None and has_role(user, "coordinator")):
-        raise NotFound(f"No campaign '{slug}'.", code="campaign_not_found")
+        raise CampaignNotFound(f"No campaign '{slug}'.")
     return campaign
 
 
 def create_campaign(session: Session, *, payload: CampaignCreate) -> Campaign:
     """Create a campaign (draft) or Conflict when the slug is taken."""
     if session.scalar(select(Campaign.id).where(Campaign.slug == payload.slug)) is not None:
-        raise Conflict(f"Campaign '{payload.slug}' already exists.", code="campaign_exists")
+        raise CampaignExists(f"Campaign '{payload.slug}' already exists.")
     campaign = Campaign(**payload.model_dump(), status="draft")
     session.add(campaign)
     session.flush()
@@ -95,7 +95,7 @@ def change_status(session: Session, *, slug: str, action: StatusAction) -> Campa
     campaign = get_campaign(session, slug=slug, for_update=True)
     target = _ACTION_STATUS[action]
     if campaign.status == "closed" and target != "closed":
-        raise Conflict("A closed campaign cannot be reopened.", code="campaign_closed")
+        raise CampaignClosed("A closed campaign cannot be reopened.")
     campaign.status = target
     session.flush()
     return campaign

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.errors import ServiceUnavailable
+from app.errors import DatabaseUnavailable
 from app.schemas.common import Health
 
 
@@ -16,7 +16,5 @@ def check(session: Session) -> Health:
         postgis = session.execute(text("SELECT postgis_lib_version()")).scalar_one()
         revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as exc:
-        raise ServiceUnavailable(
-            "The database is not reachable or not migrated.", code="database_unavailable"
-        ) from exc
+        raise DatabaseUnavailable("The database is not reachable or not migrated.") from exc
     return Health(status="ok", database="ok", postgis=str(postgis), migration=revision)

@@ -26,8 +26,24 @@ async function campaignProgress(): Promise<HTMLElement | null> {
       { class: "card", "aria-labelledby": "progress-title" },
       h("h2", { id: "progress-title", dir: "auto" }, campaign.name),
       campaign.description ? h("p", { dir: "auto" }, campaign.description) : null,
-      h("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": Math.round(share * 100), "aria-label": t("home.progressLabel") }, h("span", { style: `width:${share * 100}%` })),
-      h("p", { class: "meta" }, h("span", { i18n: "home.progress", i18nArgs: { done: p.tasks_complete, total: p.tasks_total } }), ` (${formatPercent(share)})`),
+      h(
+        "div",
+        {
+          class: "bar",
+          role: "progressbar",
+          "aria-valuemin": 0,
+          "aria-valuemax": 100,
+          "aria-valuenow": Math.round(share * 100),
+          "aria-label": t("home.progressLabel"),
+        },
+        h("span", { style: `width:${share * 100}%` }),
+      ),
+      h(
+        "p",
+        { class: "meta" },
+        h("span", { i18n: "home.progress", i18nArgs: { done: p.tasks_complete, total: p.tasks_total } }),
+        ` (${formatPercent(share)})`,
+      ),
     );
   } catch {
     return null;
@@ -60,11 +76,17 @@ function render(user: User | null): void {
         step(icons.questions, "home.step3Title", "home.step3"),
       ),
     ),
-    h("section", { class: "card", "aria-labelledby": "why-title" }, h("h2", { id: "why-title", i18n: "home.whyTitle" }), h("p", { i18n: "home.why" }), h("p", { i18n: "home.privacy" })),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "why-title" },
+      h("h2", { id: "why-title", i18n: "home.whyTitle" }),
+      h("p", { i18n: "home.why" }),
+      h("p", { i18n: "home.privacy" }),
+    ),
   );
-  campaignProgress().then((card) => card && root.insertBefore(card, root.children[1] ?? null));
+  void campaignProgress().then((card) => card && root.insertBefore(card, root.children[1] ?? null));
 }
 
 document.title = `Decoders — ${t("title.home")}`;
-initShell("home").then(render);
+void initShell("home").then(render);
 window.addEventListener("decoders:language", () => (document.title = `Decoders — ${t("title.home")}`));

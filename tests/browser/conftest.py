@@ -85,7 +85,7 @@ def page(context: BrowserContext) -> Iterator[Page]:
     """A page whose uncaught script errors fail the test."""
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("pageerror", lambda error: errors.append(f"{error}\n{error.stack}"))
     yield page
     assert errors == [], f"uncaught errors in the page: {errors}"
 

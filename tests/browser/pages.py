@@ -25,13 +25,17 @@ def wait_for_task(page: Page, previous: int | None) -> dict[str, Any]:
         " return d && d.lease && d.lease.id !== prev && d.mode === 'idle'; }",
         arg=previous,
     )
-    # The viewer fades a new panorama in; wait so screenshots and clicks see it whole.
+    wait_for_viewer(page)
+    lease: dict[str, Any] = page.evaluate("window.__decoders.lease")
+    return lease
+
+
+def wait_for_viewer(page: Page) -> None:
+    """Wait until the viewer has faded the panorama fully in, so screenshots see it whole."""
     page.wait_for_function(
         "() => { const c = document.querySelector('.psv-canvas-container');"
         " return c && getComputedStyle(c).opacity === '1'; }"
     )
-    lease: dict[str, Any] = page.evaluate("window.__decoders.lease")
-    return lease
 
 
 def known_answer(engine: Engine, task_id: int) -> list[dict[str, Any]]:
@@ -50,12 +54,19 @@ def look_at(page: Page, heading: float, pitch: float) -> None:
     whose compass heading is the panorama's. Zooming in makes the click precise.
     """
     yaw = math.radians((heading - PANORAMA_HEADING + 540) % 360 - 180)
+    # Resolves on the viewer's next `render` event: by then the canvas and the markers (moved
+    # by the plugin's own `render` listener, registered first) show the new direction, so the
+    # click cannot land on a pin left where the previous camera was.
     page.evaluate(
-        "([yaw, pitch]) => { const v = window.__decoders.viewer;"
-        " v.zoom(70); v.rotate({yaw, pitch}); }",
+        """([yaw, pitch]) => new Promise((resolve) => {
+          const v = window.__decoders.viewer;
+          v.addEventListener('render', () => resolve(), {once: true});
+          v.zoom(70);
+          v.rotate({yaw, pitch});
+          v.needsUpdate();  // a frame even when the view was already there
+        })""",
         [yaw, math.radians(pitch)],
     )
-    page.wait_for_timeout(150)  # one frame to render
 
 
 def click_centre(page: Page) -> None:

@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import new_context, screenshot
-from tests.browser.pages import join_and_open_task
+from tests.browser.pages import join_and_open_task, wait_for_viewer
 from tests.browser.seed import Seeded
 
 MAP_READY = (
@@ -94,7 +94,7 @@ def test_arabic_is_right_to_left_by_default_and_by_choice(
         page.wait_for_function("() => window.__decoders && window.__decoders.mode === 'idle'")
         assert page.evaluate("document.dir") == "rtl"
         expect(page.locator("#submit-task")).to_have_text("إرسال")
-        page.wait_for_timeout(800)  # the viewer fades in
+        wait_for_viewer(page)
         screenshot(page, "decode-task-ar")
     finally:
         context.close()

@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from app.domain.cameras import (
     CameraEstimate,
     ObservedTag,
-    camera_status,
     estimate_cameras,
 )
 from app.domain.locating import range_from_base, range_from_pitch
 from app.domain.sphere import angular_distance, normalize_heading
+from app.domain.status import camera_status
 from app.domain.triangulation import to_local
 
 LAT, LON = 40.7580, -73.9857
@@ -212,3 +212,21 @@ def test_rejoin_leaves_two_cameras_far_apart_alone() -> None:
     tags = [tag(1, 1, 100.0), tag(2, 2, 100.3), tag(3, 1, 110.0), tag(4, 3, 110.3)]
     cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON)
     assert sorted(c.tag_ids for c in cams) == [(1, 2), (3, 4)]
+
+
+def test_majority_is_strict() -> None:
+    from app.domain.status import is_majority
+
+    assert is_majority(2, 3)
+    assert not is_majority(1, 3)
+    assert not is_majority(2, 4)
+
+
+def test_a_triangulated_camera_takes_the_first_named_attachment_and_the_typed_majority() -> None:
+    from app.domain.status import Part, merged_attachment, merged_type
+
+    parts = [Part("other", "unknown", 3), Part("building", "bullet", 1), Part("x", "dome_ptz", 2)]
+    assert merged_attachment(parts) == "building"
+    assert merged_type(parts) == "dome_ptz"
+    assert merged_attachment([Part("other", "unknown", 1)]) == "other"
+    assert merged_type([Part("other", "unknown", 1)]) == "unknown"

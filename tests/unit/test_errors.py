@@ -1,8 +1,27 @@
+import ast
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
-from app.errors import Conflict, NotFound, TooManyRequests, install_error_handlers
+from app.errors import (
+    ERROR_CODES,
+    ERRORS,
+    AppError,
+    Conflict,
+    LeaseExpired,
+    LeaseUsed,
+    NotFound,
+    NotYourLease,
+    RateLimited,
+    TaskNotFound,
+    install_error_handlers,
+)
+from app.schemas.common import ErrorResponse, error_responses
 
 
 class Body(BaseModel):
@@ -15,15 +34,15 @@ def make_client() -> TestClient:
 
     @app.get("/missing")
     def missing() -> None:
-        raise NotFound("No such thing.", code="thing_not_found", details={"id": 3})
+        raise TaskNotFound("No such task.", details={"id": 3})
 
     @app.get("/conflict")
     def conflict() -> None:
-        raise Conflict("Already there.")
+        raise LeaseUsed("Already used.")
 
     @app.get("/limited")
     def limited() -> None:
-        raise TooManyRequests("Slow down.", retry_after=7)
+        raise RateLimited("Slow down.", retry_after=7)
 
     @app.get("/boom")
     def boom() -> None:
@@ -40,14 +59,14 @@ def test_app_error_uses_the_envelope_and_its_status() -> None:
     response = make_client().get("/missing")
     assert response.status_code == 404
     assert response.json() == {
-        "error": {"code": "thing_not_found", "message": "No such thing.", "details": {"id": 3}}
+        "error": {"code": "task_not_found", "message": "No such task.", "details": {"id": 3}}
     }
 
 
 def test_error_without_details_omits_them() -> None:
     response = make_client().get("/conflict")
     assert response.status_code == 409
-    assert response.json() == {"error": {"code": "conflict", "message": "Already there."}}
+    assert response.json() == {"error": {"code": "lease_used", "message": "Already used."}}
 
 
 def test_rate_limit_carries_retry_after() -> None:
@@ -92,3 +111,189 @@ def test_unexpected_error_is_internal_without_stack_trace() -> None:
         "error": {"code": "internal", "message": "An internal error occurred."}
     }
     assert "secret internals" not in response.text
+
+
+# The catalogue: one named error per code, every raise site uses it, OpenAPI lists it.
+
+APP = Path(__file__).resolve().parents[2] / "app"
+
+
+def _subclasses(cls: type[AppError]) -> list[type[AppError]]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def _named() -> list[type[AppError]]:
+    return [cls for cls in _subclasses(AppError) if "code" in vars(cls)]
+
+
+def _raised_errors() -> list[tuple[str, int, type[AppError], ast.Call]]:
+    """Every `raise X(...)` under app/ whose X is an AppError subclass."""
+    found = []
+    for path in sorted(APP.rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        calls = [
+            node.exc
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Raise)
+            and isinstance(node.exc, ast.Call)
+            and isinstance(node.exc.func, ast.Name)
+        ]
+        if not calls:
+            continue
+        parts = path.relative_to(APP.parent).with_suffix("").parts
+        module = importlib.import_module(".".join(p for p in parts if p != "__init__"))
+        for call in calls:
+            assert isinstance(call.func, ast.Name)
+            raised = getattr(module, call.func.id, None)
+            if isinstance(raised, type) and issubclass(raised, AppError):
+                found.append((str(path.relative_to(APP.parent)), call.lineno, raised, call))
+    return found
+
+
+def test_every_named_error_has_its_own_code_in_the_catalogue() -> None:
+    import app.main  # noqa: F401  (imports every module that could define an error)
+
+    named = _named()
+    codes = [cls.code for cls in named]
+    assert len(codes) == len(set(codes))
+    assert set(codes) == set(ERROR_CODES)
+    assert list(ERROR_CODES) == list(ERRORS)
+    assert all(ERRORS[cls.code] is cls for cls in named)
+    assert all(cls.__module__.startswith("app.errors") for cls in _subclasses(AppError))
+    assert all(cls.__doc__ for cls in named), "each code says when it happens"
+
+
+def test_codes_answered_by_the_handlers_are_in_the_catalogue() -> None:
+    for code in ("invalid", "not_found", "method_not_allowed", "payload_too_large"):
+        assert code in ERROR_CODES
+    for code in ("unsupported_media_type", "internal", "http_error", "bad_request"):
+        assert code in ERROR_CODES
+
+
+def test_a_status_family_cannot_be_raised() -> None:
+    with pytest.raises(TypeError):
+        NotFound("Which thing?")
+
+
+def test_every_raise_in_app_names_a_catalogue_error_without_a_code_argument() -> None:
+    raised = _raised_errors()
+    assert len(raised) > 40
+    for where, line, error, call in raised:
+        assert ERRORS.get(getattr(error, "code", "")) is error, f"{where}:{line} {error.__name__}"
+        assert "code" not in {k.arg for k in call.keywords}, f"{where}:{line}"
+
+
+def _openapi() -> dict[str, Any]:
+    from app.main import app
+
+    spec: dict[str, Any] = app.openapi()
+    return spec
+
+
+def test_openapi_error_code_enum_is_the_catalogue() -> None:
+    schemas = _openapi()["components"]["schemas"]
+    assert schemas["ErrorCode"]["type"] == "string"
+    assert schemas["ErrorCode"]["enum"] == list(ERROR_CODES)
+    assert schemas["ErrorDetail"]["properties"]["code"] == {
+        "$ref": "#/components/schemas/ErrorCode"
+    }
+    assert schemas["ErrorResponse"]["properties"]["error"] == {
+        "$ref": "#/components/schemas/ErrorDetail"
+    }
+    assert "HTTPValidationError" not in schemas  # every 422 is our envelope
+
+
+def _declared(method: str, path: str) -> dict[int, list[str]]:
+    responses = _openapi()["paths"][path][method]["responses"]
+    return {int(s): r["x-error-codes"] for s, r in responses.items() if "x-error-codes" in r}
+
+
+def test_every_error_response_is_the_envelope_with_its_codes_listed() -> None:
+    for path, operations in _openapi()["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) < 400:
+                    continue
+                codes = response.get("x-error-codes")
+                assert codes, f"{method} {path} {status}"
+                assert all(ERRORS[c].status_code == int(status) for c in codes)
+                assert all(f"`{c}`" in response["description"] for c in codes)
+
+
+# What each route's service raises (read from the service code), by route.
+ROUTE_ERRORS = [
+    (
+        "post",
+        "/api/v1/assignments/{assignment_id}/submission",
+        {
+            "lease_expired",
+            "lease_used",
+            "not_your_lease",
+            "assignment_not_found",
+            "idempotency_conflict",
+            "task_full",
+            "task_excluded",
+            "already_submitted",
+            "not_authenticated",
+            "invalid",
+        },
+    ),
+    (
+        "post",
+        "/api/v1/assignments/{assignment_id}/skip",
+        {"lease_expired", "lease_used", "not_your_lease", "assignment_not_found"},
+    ),
+    (
+        "post",
+        "/api/v1/campaigns/{slug}/assignments",
+        {"campaign_not_found", "campaign_closed", "lease_race", "not_authenticated"},
+    ),
+    ("post", "/api/v1/auth/login", {"invalid_credentials", "account_suspended", "rate_limited"}),
+    ("post", "/api/v1/auth/register", {"email_taken", "email_and_password_together"}),
+    (
+        "post",
+        "/api/v1/tasks/{task_id}/reopen",
+        {"task_not_found", "task_complete", "task_excluded"},
+    ),
+    ("post", "/api/v1/campaigns/{slug}/reconcile", {"campaign_not_found", "reconcile_running"}),
+    ("post", "/api/v1/campaigns/{slug}/close", {"campaign_closed", "insufficient_role"}),
+    ("post", "/api/v1/campaigns/{slug}/imports/panoramas", {"import_failed", "payload_too_large"}),
+    ("get", "/api/v1/campaigns/{slug}/density/hexagons", {"too_many_cells", "invalid_api_key"}),
+    ("get", "/api/v1/campaigns/{slug}/cameras", {"area_not_found", "rate_limited"}),
+    (
+        "get",
+        "/tiles/{campaign}/{layer}/{z}/{x}/{y}.mvt",
+        {"campaign_not_found", "layer_not_found", "invalid_tile"},
+    ),
+    (
+        "get",
+        "/ogc/collections/{collection_id}/items/{feature_id}",
+        {"collection_not_found", "feature_not_found", "invalid_parameter", "not_acceptable"},
+    ),
+    ("delete", "/api/v1/api-keys/{key_id}", {"api_key_not_found", "csrf_failed"}),
+    ("get", "/api/v1/health", {"database_unavailable"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "codes"), ROUTE_ERRORS)
+def test_route_declares_the_errors_its_service_raises(
+    method: str, path: str, codes: set[str]
+) -> None:
+    declared = {code for found in _declared(method, path).values() for code in found}
+    assert codes <= declared
+
+
+def test_error_responses_group_by_status_and_describe_each_code() -> None:
+    responses = error_responses(LeaseExpired, LeaseUsed, NotYourLease, LeaseExpired)
+    assert sorted(responses) == [403, 409]
+    assert responses[409]["x-error-codes"] == ["lease_used", "lease_expired"]
+    assert responses[409]["model"] is ErrorResponse
+    assert "`lease_expired`: The lease ran out" in responses[409]["description"]
+
+
+def test_error_responses_refuse_a_status_family() -> None:
+    with pytest.raises(TypeError):
+        error_responses(Conflict)

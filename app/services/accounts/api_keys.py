@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import ApiKeyNotFound
 from app.models import ApiKey, User
 from app.services.accounts.auth import token_hash
 
@@ -50,7 +50,7 @@ def revoke_key(session: Session, *, key_id: int) -> ApiKey:
     """Revoke a key (again is a no-op), or NotFound."""
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound(f"No API key {key_id}.", code="api_key_not_found")
+        raise ApiKeyNotFound(f"No API key {key_id}.")
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
         session.flush()

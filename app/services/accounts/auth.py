@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, Unauthorized
+from app.errors import AccountSuspended, InvalidCredentials
 from app.models import AuthSession, User
 from app.services.accounts.rate_limits import hit
 from app.services.accounts.users import normalise_email, verify_password
@@ -78,9 +78,9 @@ def authenticate(
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     ok = verify_password(stored, password)
     if user is None or not ok or user.password_hash is None:
-        raise Unauthorized("Wrong e-mail or password.", code="invalid_credentials")
+        raise InvalidCredentials("Wrong e-mail or password.")
     if not user.is_active:
-        raise Forbidden("This account is suspended.", code="account_suspended")
+        raise AccountSuspended("This account is suspended.")
     return user
 
 
@@ -108,7 +108,7 @@ def resolve_token(session: Session, *, token: str) -> Resolved | None:
         return None
     auth, user = row
     if not user.is_active:
-        raise Forbidden("This account is suspended.", code="account_suspended")
+        raise AccountSuspended("This account is suspended.")
     return Resolved(user=user, session_id=auth.id, csrf_hash=auth.csrf_hash)
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.errors import TooManyRequests
+from app.errors import RateLimited
 
 _HIT = text(
     """
@@ -20,7 +20,7 @@ _HIT = text(
 
 
 def hit(session: Session, *, key: str, limit: int, window_s: int) -> int:
-    """Count one request against `key`; TooManyRequests once `limit` is passed in this window."""
+    """Count one request against `key`; RateLimited once `limit` is passed in this window."""
     now = datetime.now(UTC).timestamp()
     window = int(now // window_s * window_s)
     # The caller's transaction may roll back (a failed login does), but the attempt must still
@@ -28,7 +28,7 @@ def hit(session: Session, *, key: str, limit: int, window_s: int) -> int:
     count = _count_outside(session, key=key, window=window)
     if count > limit:
         retry = max(1, int(window + window_s - now))
-        raise TooManyRequests(
+        raise RateLimited(
             "Too many requests; try again later.", retry_after=retry, details={"limit": limit}
         )
     return count

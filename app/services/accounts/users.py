@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, Invalid
+from app.errors import EmailAndPasswordTogether, EmailTaken
 from app.models import User
 from app.schemas.accounts import RegisterRequest
 
@@ -54,7 +54,7 @@ def create_user(
         email = normalise_email(email)
         taken = session.scalar(select(User.id).where(func.lower(User.email) == email))
         if taken is not None:
-            raise Conflict("An account with this e-mail already exists.", code="email_taken")
+            raise EmailTaken("An account with this e-mail already exists.")
     user = User(
         public_id=new_public_id(),
         email=email,
@@ -71,9 +71,8 @@ def create_user(
 def register(session: Session, *, payload: RegisterRequest) -> User:
     """Self-registration: always the decoder role; anonymous without an e-mail."""
     if (payload.email is None) != (payload.password is None):
-        raise Invalid(
-            "Give both an e-mail and a password, or neither for an anonymous account.",
-            code="email_and_password_together",
+        raise EmailAndPasswordTogether(
+            "Give both an e-mail and a password, or neither for an anonymous account."
         )
     user = create_user(
         session,

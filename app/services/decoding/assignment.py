@@ -12,7 +12,14 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import (
+    AssignmentNotFound,
+    CampaignClosed,
+    LeaseExpired,
+    LeaseRace,
+    LeaseUsed,
+    NotYourLease,
+)
 from app.models import Assignment, Campaign, Panorama, Task, User
 from app.services.decoding import pool
 from app.settings import get_settings
@@ -120,7 +127,7 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
     session.execute(text("SELECT pg_advisory_xact_lock(7301, CAST(:u AS int))"), {"u": user.id})
     campaign = lock_campaign(session, campaign_id=campaign.id)
     if campaign.status != "open":
-        raise Conflict(f"Campaign '{campaign.slug}' is {campaign.status}.", code="campaign_closed")
+        raise CampaignClosed(f"Campaign '{campaign.slug}' is {campaign.status}.")
     pool.expire_stale(session, campaign_id=campaign.id)
     state = pool.decoder_state(session, campaign_id=campaign.id, user_id=user.id)
     live = session.scalars(
@@ -154,7 +161,7 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
     try:
         session.flush()
     except IntegrityError as exc:  # the partial unique indexes: a lease appeared meanwhile
-        raise Conflict("A lease was just created for you; ask again.", code="lease_race") from exc
+        raise LeaseRace("A lease was just created for you; ask again.") from exc
     # A new lease changes no submission count: the state read above still holds.
     return Lease(
         assignment=assignment,
@@ -179,24 +186,24 @@ def get_assignment(session: Session, *, assignment_id: int, user: User) -> Assig
         select(Assignment).where(Assignment.id == assignment_id).with_for_update()
     ).one_or_none()
     if assignment is None:
-        raise NotFound(f"No assignment {assignment_id}.", code="assignment_not_found")
+        raise AssignmentNotFound(f"No assignment {assignment_id}.")
     if assignment.user_id != user.id:
-        raise Forbidden("This lease belongs to someone else.", code="not_your_lease")
+        raise NotYourLease("This lease belongs to someone else.")
     return assignment
 
 
 def check_open_for_answers(campaign: Campaign) -> None:
     """A closed campaign takes no more answers or skips; a paused one finishes its leases."""
     if campaign.status == "closed":
-        raise Conflict(f"Campaign '{campaign.slug}' is closed.", code="campaign_closed")
+        raise CampaignClosed(f"Campaign '{campaign.slug}' is closed.")
 
 
 def check_live(assignment: Assignment) -> None:
     """Raise the documented error for a lease that can no longer be used."""
     if assignment.status in ("submitted", "skipped"):
-        raise Conflict(f"This lease was already {assignment.status}.", code="lease_used")
+        raise LeaseUsed(f"This lease was already {assignment.status}.")
     if assignment.status == "expired" or assignment.expires_at <= datetime.now(UTC):
-        raise Conflict("This lease has expired; ask for a new task.", code="lease_expired")
+        raise LeaseExpired("This lease has expired; ask for a new task.")
 
 
 def skip(session: Session, *, assignment_id: int, user: User) -> Assignment:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import TaskNotFound
 from app.models import Campaign, Flag, Task, User
 from app.schemas.decoding import FlagRead
 from app.services.accounts import has_role
@@ -19,7 +19,7 @@ def _task(session: Session, task_id: int, user: User) -> Task:
     task = session.get(Task, task_id)
     draft = task is not None and session.get_one(Campaign, task.campaign_id).status == "draft"
     if task is None or (draft and not has_role(user, "coordinator")):
-        raise NotFound(f"No task {task_id}.", code="task_not_found")
+        raise TaskNotFound(f"No task {task_id}.")
     return task
 
 

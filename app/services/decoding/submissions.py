@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.counts import counts_from_tags
-from app.errors import Conflict, TaskExcluded, TaskFull
+from app.errors import AlreadySubmitted, IdempotencyConflict, TaskExcluded, TaskFull
 from app.models import Assignment, Campaign, Submission, Tag, Task, User
 from app.schemas.decoding import Feedback, SubmissionCreate
 from app.services.decoding import known_answers
@@ -56,9 +56,7 @@ def _replay(
         return None
     # The same body sent for another lease is a new answer that reused a key, not a retry.
     if existing.request_hash != request_hash(payload) or existing.assignment_id != assignment_id:
-        raise Conflict(
-            "This idempotency key was used with a different request.", code="idempotency_conflict"
-        )
+        raise IdempotencyConflict("This idempotency key was used with a different request.")
     task = session.get_one(Task, existing.task_id)
     return Stored(existing, known_answers.feedback_for(task, payload))
 
@@ -82,7 +80,7 @@ def _count_vote(session: Session, *, task: Task, campaign: Campaign) -> None:
     ).first()
     if row is None and not task.is_tutorial:
         # Unreachable while _refuse_vote runs first under the same locks; kept as the guard.
-        raise Conflict("This task already has all its votes.", code="task_full")
+        raise TaskFull("This task already has all its votes.")
     if row is not None:  # the new count, without another round trip to read it back
         set_committed_value(task, "valid_submissions", row.valid_submissions)
     # Only an open task completes: one in review waits for its coordinator.
@@ -194,7 +192,7 @@ def submit(
     try:
         submission = _insert(session, assignment=assignment, user=user, payload=payload)
     except IntegrityError as exc:
-        raise Conflict("You already answered this task.", code="already_submitted") from exc
+        raise AlreadySubmitted("You already answered this task.") from exc
     if payload.outcome == "problem":
         assert payload.problem is not None
         _maybe_review(session, task=task, kind=payload.problem.kind)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, NotFound
+from app.errors import TaskComplete, TaskExcluded, TaskNotFound
 from app.models import Assignment, Campaign, Panorama, Submission, Task
 from app.schemas.tasks import TaskFix, TaskSummary
 from app.services.decoding.assignment import lock_campaign
@@ -49,7 +49,7 @@ def list_tasks(
 def _locked_task(session: Session, task_id: int) -> Task:
     task = session.scalars(select(Task).where(Task.id == task_id).with_for_update()).one_or_none()
     if task is None:
-        raise NotFound(f"No task {task_id}.", code="task_not_found")
+        raise TaskNotFound(f"No task {task_id}.")
     return task
 
 
@@ -61,15 +61,15 @@ def reopen(session: Session, *, task_id: int, fix: TaskFix) -> TaskSummary:
     """
     campaign_id = session.scalar(select(Task.campaign_id).where(Task.id == task_id))
     if campaign_id is None:
-        raise NotFound(f"No task {task_id}.", code="task_not_found")
+        raise TaskNotFound(f"No task {task_id}.")
     # Campaign (votes) then task, the one lock order: a vote or a vote-count change that
     # commits meanwhile is seen here, so the task cannot reopen with all its votes in.
     campaign = lock_campaign(session, campaign_id=campaign_id)
     task = _locked_task(session, task_id)
     if task.status == "complete":
-        raise Conflict("A complete task cannot be reopened.", code="task_complete")
+        raise TaskComplete("A complete task cannot be reopened.")
     if task.status == "excluded":
-        raise Conflict("An excluded task stays out of the campaign.", code="task_excluded")
+        raise TaskExcluded("An excluded task stays out of the campaign.")
     panorama = session.get_one(Panorama, task.panorama_id)
     for field, value in fix.model_dump(exclude_unset=True).items():
         setattr(panorama, {"pano_id": "provider_id"}.get(field, field), value)

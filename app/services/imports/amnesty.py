@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
-from app.errors import Invalid
+from app.errors import ImportFailed
 from app.models import Campaign
 from app.services.accounts import new_public_id
 from app.services.bulk import copy_rows, staging_table
@@ -240,10 +240,9 @@ def _check_linked(session: Session, campaign: Campaign, data: AmnestyData, repor
     ).scalar_one()
     if present != len(data.submissions):
         # Only possible when this campaign already holds an intersection without a task.
-        raise Invalid(
+        raise ImportFailed(
             f"{len(data.submissions) - present} submission(s) could not be linked to a task; "
             "nothing was imported.",
-            code="import_failed",
         )
     report.counts["submissions_already_present"] = present - report.counts["submissions_created"]
     report.counts["tags_already_present"] = len(data.tags) - report.counts["tags_created"]

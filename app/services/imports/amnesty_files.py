@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.errors import Invalid
+from app.errors import ImportFailed
 from app.services.imports.amnesty_rows import (
     CAMERAS,
     COUNTS,
@@ -50,9 +50,8 @@ def read_directory_files(read: Callable[[str], bytes | None]) -> dict[str, bytes
     found = {name: read(name) for name in FILES}
     missing = [name for name, content in found.items() if content is None]
     if missing:
-        raise Invalid(
+        raise ImportFailed(
             f"Missing file(s): {', '.join(missing)}.",
-            code="import_failed",
             details=[{"file": name, "row": 0, "error": "file not found"} for name in missing],
         )
     return {name: content for name, content in found.items() if content is not None}
@@ -239,10 +238,9 @@ def read_amnesty(
     errors = reader.report.errors
     if errors:
         hint = " Orphan rows can be skipped with skip_orphans." if reader.orphans else ""
-        raise Invalid(
+        raise ImportFailed(
             f"The Decode Surveillance files have {len(errors)} error(s); nothing was imported."
             + hint,
-            code="import_failed",
             details=errors[:MAX_ERRORS],
         )
     reader.check_consistency()

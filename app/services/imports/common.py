@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from app.errors import Invalid
+from app.errors import ImportFailed
 
 # Spreadsheet numbering: the header is row 1, so the first record is row 2.
 FIRST_ROW = 2
@@ -40,9 +40,8 @@ class ImportReport:
     def fail_if_errors(self, what: str) -> None:
         """All or nothing: any error rejects the whole file."""
         if self.errors:
-            raise Invalid(
+            raise ImportFailed(
                 f"The {what} file has {len(self.errors)} error(s); nothing was imported.",
-                code="import_failed",
                 details=self.errors[:MAX_ERRORS],
             )
 
@@ -52,16 +51,15 @@ def load_geojson(data: bytes | str) -> dict[str, Any]:
     try:
         doc = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise Invalid(f"Not valid JSON: {exc}", code="import_failed") from exc
+        raise ImportFailed(f"Not valid JSON: {exc}") from exc
     if not isinstance(doc, dict) or doc.get("type") not in {"FeatureCollection", "Feature"}:
-        raise Invalid("Expected a GeoJSON FeatureCollection.", code="import_failed")
+        raise ImportFailed("Expected a GeoJSON FeatureCollection.")
     crs = doc.get("crs")
     if crs is not None:
         name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
         if name not in _WGS84_NAMES:
-            raise Invalid(
-                f"Unsupported crs {name!r}: coordinates must be WGS 84 longitude/latitude.",
-                code="import_failed",
+            raise ImportFailed(
+                f"Unsupported crs {name!r}: coordinates must be WGS 84 longitude/latitude."
             )
     return doc if doc["type"] == "FeatureCollection" else {"features": [doc]}
 
@@ -96,9 +94,8 @@ def decode_text(data: bytes | str, *, file: str | None = None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Invalid(
-            f"{file or 'The file'} is not UTF-8 (byte {exc.start}); save it as UTF-8 and retry.",
-            code="import_failed",
+        raise ImportFailed(
+            f"{file or 'The file'} is not UTF-8 (byte {exc.start}); save it as UTF-8 and retry."
         ) from exc
 
 
@@ -124,10 +121,9 @@ class CsvTable:
         if name.casefold() in folded:
             return folded.index(name.casefold())
         if required:
-            raise Invalid(
+            raise ImportFailed(
                 f"{self.file or 'The file'} has no column '{name}' "
                 f"(columns: {', '.join(self.header)}).",
-                code="import_failed",
                 details=[_issue(1, f"missing column '{name}'", self.file)],
             )
         return None
@@ -144,7 +140,7 @@ def read_csv(data: bytes | str, *, file: str | None = None) -> CsvTable:
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise Invalid(f"{file or 'The file'} is empty.", code="import_failed") from None
+        raise ImportFailed(f"{file or 'The file'} is empty.") from None
     records: list[tuple[int, list[str]]] = []
     width = len(header)
     try:
@@ -156,9 +152,7 @@ def read_csv(data: bytes | str, *, file: str | None = None) -> CsvTable:
             if any(values):
                 records.append((number, values))
     except csv.Error as exc:
-        raise Invalid(
-            f"{file or 'The file'} is not valid CSV: {exc}", code="import_failed"
-        ) from exc
+        raise ImportFailed(f"{file or 'The file'} is not valid CSV: {exc}") from exc
     return CsvTable(file=file, header=header, records=records)
 
 

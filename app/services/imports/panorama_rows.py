@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from app.errors import Invalid
+from app.errors import ImportFailed
 from app.models import PROVIDERS
 from app.services.imports.common import (
     CsvTable,
@@ -85,9 +85,8 @@ def parse_rows(
 
 
 def _missing(table: CsvTable, what: str) -> None:
-    raise Invalid(
+    raise ImportFailed(
         f"The file needs a column {what} (columns: {', '.join(table.header)}).",
-        code="import_failed",
         details=[{"row": 1, "error": f"missing column {what}"}],
     )
 

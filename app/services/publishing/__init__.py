@@ -10,16 +10,13 @@ from app.services.publishing.layers import (
     page,
     published_campaign,
 )
-from app.services.publishing.ogc import BadParameter, NotAcceptable
 from app.services.publishing.ogc_openapi import OGC_DEFAULT_LIMIT, OPENAPI_MEDIA_TYPE, document
 
 __all__ = [
     "OGC_DEFAULT_LIMIT",
     "OPENAPI_MEDIA_TYPE",
     "WHOLE_ABOVE",
-    "BadParameter",
     "Metadata",
-    "NotAcceptable",
     "density",
     "document",
     "dumps",

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import Invalid
+from app.errors import TooManyCells
 from app.models import Area, Camera, Campaign, Location
 from app.schemas.publishing import BBox, statuses
 from app.services.publishing.layers import extent
@@ -88,9 +88,8 @@ def hexagons(
     size = hexagon_size(cell, reference_latitude(session, campaign=campaign))
     parts = bbox.parts()
     if sum(_cells_in(part, size) for part in parts) > MAX_CELLS:
-        raise Invalid(
-            f"That box holds more than {MAX_CELLS} cells; use a smaller box or larger cells.",
-            code="too_many_cells",
+        raise TooManyCells(
+            f"That box holds more than {MAX_CELLS} cells; use a smaller box or larger cells."
         )
     seen: dict[str, dict[str, Any]] = {}
     for minlon, minlat, maxlon, maxlat in parts:

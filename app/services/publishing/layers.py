@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import CampaignNotFound, LayerNotFound
 from app.models import Camera, Campaign, ReconcileRun, TaskCount
 from app.schemas.publishing import Filters
 from app.services.publishing import features
@@ -70,7 +70,7 @@ def published_campaign(session: Session, *, slug: str) -> Campaign:
     """A campaign whose data is public (any status but draft), or NotFound."""
     campaign = session.scalars(select(Campaign).where(Campaign.slug == slug)).one_or_none()
     if campaign is None or campaign.status == "draft":
-        raise NotFound(f"No campaign '{slug}'.", code="campaign_not_found")
+        raise CampaignNotFound(f"No campaign '{slug}'.")
     return campaign
 
 
@@ -91,7 +91,7 @@ def layer(
         statement = tag_statement(session, campaign=campaign, filters=filters)
         header = features.csv_header(features.TAG_PROPERTIES)
         return Layer(name, campaign, statement, features.tag_feature, header)
-    raise NotFound(f"No layer '{name}'.", code="layer_not_found")
+    raise LayerNotFound(f"No layer '{name}'.")
 
 
 def metadata(session: Session, *, campaign: Campaign, layer: str) -> Metadata:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import AppError, NotFound
+from app.errors import BadParameter, CollectionNotFound, FeatureNotFound, NotFound
 from app.models import Area, Camera, Campaign, Panorama, Task, TaskCount
 from app.schemas.publishing import BBox, Filters
 from app.services.campaigns import list_campaigns
@@ -35,18 +35,6 @@ _TITLES = {
 }
 
 
-class BadParameter(AppError):
-    """OGC API – Features answers a bad or unknown query parameter with 400, not 422."""
-
-    status_code = 400
-    code = "invalid_parameter"
-
-
-class NotAcceptable(AppError):
-    status_code = 406
-    code = "not_acceptable"
-
-
 @dataclass(frozen=True)
 class Collection:
     campaign: Campaign
@@ -66,7 +54,7 @@ def collection(session: Session, *, collection_id: str) -> Collection:
             return Collection(publishing.published_campaign(session, slug=slug), kind)
         except NotFound:
             pass
-    raise NotFound(f"No collection '{collection_id}'.", code="collection_not_found")
+    raise CollectionNotFound(f"No collection '{collection_id}'.")
 
 
 def collections(session: Session) -> list[Collection]:
@@ -196,7 +184,7 @@ def item(session: Session, *, found: Collection, feature_id: str) -> dict[str, A
             layer = _layer(session, found, Filters())
             feature = publishing.feature(session, layer=layer, key=key, fid=fid)
     if feature is None:
-        raise NotFound(f"No feature '{feature_id}' in {found.id}.", code="feature_not_found")
+        raise FeatureNotFound(f"No feature '{feature_id}' in {found.id}.")
     return feature
 
 

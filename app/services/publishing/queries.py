@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.errors import NotFound
+from app.errors import AreaNotFound
 from app.models import Area, Camera, Campaign, Panorama, Submission, Tag, Task, TaskCount, User
 from app.models.results import COUNT_CATEGORIES
 from app.schemas.publishing import BBox, Filters, statuses
@@ -33,7 +33,7 @@ def in_area(session: Session, campaign: Campaign, geom: Any, area: str | None) -
     match = Area.id == int(area) if numeric else Area.name == area
     ids = session.scalars(select(Area.id).where(Area.campaign_id == campaign.id, match)).all()
     if not ids:
-        raise NotFound(f"No area '{area}' in this campaign.", code="area_not_found")
+        raise AreaNotFound(f"No area '{area}' in this campaign.")
     return select(Area.id).where(Area.id.in_(ids), func.ST_Intersects(Area.geom, geom)).exists()
 
 

@@ -7,7 +7,7 @@ import math
 
 from sqlalchemy.orm import Session
 
-from app.errors import Invalid, NotFound
+from app.errors import LayerNotFound, TileOutOfRange
 from app.models import Campaign
 from app.schemas.publishing import statuses
 from app.services.publishing.density import MERCATOR_MAX_LAT, hexagon_size, reference_latitude
@@ -27,9 +27,9 @@ EQUATOR_M = 40_075_016.686
 def check_tile(z: int, x: int, y: int) -> None:
     """Invalid unless z is 0..22 and x, y are within the zoom's grid."""
     if not 0 <= z <= MAX_ZOOM:
-        raise Invalid(f"Zoom must be 0..{MAX_ZOOM}.", code="invalid_tile")
+        raise TileOutOfRange(f"Zoom must be 0..{MAX_ZOOM}.")
     if not (0 <= x < 2**z and 0 <= y < 2**z):
-        raise Invalid(f"x and y must be 0..{2**z - 1} at zoom {z}.", code="invalid_tile")
+        raise TileOutOfRange(f"x and y must be 0..{2**z - 1} at zoom {z}.")
 
 
 def _lat(y: float, n: int) -> float:
@@ -59,7 +59,7 @@ def render(
 ) -> bytes:
     """The tile's bytes (empty when it holds no feature)."""
     if layer not in LAYERS:
-        raise NotFound(f"No tile layer '{layer}'; try {', '.join(LAYERS)}.", code="layer_not_found")
+        raise LayerNotFound(f"No tile layer '{layer}'; try {', '.join(LAYERS)}.")
     check_tile(z, x, y)
     params: dict[str, object] = {
         "campaign_id": campaign.id,

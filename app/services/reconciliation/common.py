@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
+from app.errors import ReconcileBusy as ReconcileBusy  # its callers import it from here
 
 # Stored with every result; bump it whenever a rule or threshold of DESIGN §5 changes so
 # that published figures say which method produced them.
@@ -38,12 +38,6 @@ RUN_LOCK = 7302  # exclusive: one campaign-wide reconciliation at a time
 JOB_LOCK = 7303  # shared by queue jobs, exclusive for a campaign-wide run
 
 Progress = Callable[[str, int, int], None]
-
-
-class ReconcileBusy(Conflict):
-    """Another reconciliation of the campaign is running."""
-
-    code = "reconcile_running"
 
 
 def lock_campaign_run(session: Session, *, campaign_id: int, slug: str) -> None:

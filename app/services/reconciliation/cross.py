@@ -18,23 +18,17 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.domain.cameras import camera_status
-from app.domain.matching import (
-    NEIGHBOUR_RADIUS_M,
-    WILDCARD_ATTACHMENT,
-    MergedCamera,
-    Sighting,
-    match_sightings,
-)
+from app.domain.matching import NEIGHBOUR_RADIUS_M, MergedCamera, Sighting, match_sightings
+from app.domain.status import Part, camera_status, is_majority, merged_attachment, merged_type
 from app.domain.triangulation import to_local
-from app.domain.voting import weighted_majority
 from app.services.bulk import copy_rows
 from app.services.reconciliation.common import CAMERA_COLUMNS, METHOD_VERSION, next_ids
 from app.services.reconciliation.known import known_truth
 
 _SIGHTINGS = """
-SELECT c.id, c.task_id, t.panorama_id, ST_Y(p.geom), ST_X(p.geom), c.bearing, c.pitch,
-       c.attachment, c.camera_type, ST_Distance(p.geom::geography, c.geom::geography),
+SELECT c.id, c.task_id, t.panorama_id, ST_Y(p.geom) AS lat, ST_X(p.geom) AS lon, c.bearing,
+       c.pitch, c.attachment, c.camera_type,
+       ST_Distance(p.geom::geography, c.geom::geography) AS distance_m,
        c.uncertainty_m, c.support, c.voters, c.confidence
 FROM cameras c JOIN tasks t ON t.id = c.task_id JOIN panoramas p ON p.id = t.panorama_id
 WHERE c.campaign_id = :c AND c.n_panoramas = 1
@@ -49,7 +43,7 @@ ORDER BY c.id
 # the id array inside the join turns into a quadratic loop.
 _NEIGHBOURS = """
 WITH s AS MATERIALIZED (SELECT id, geom FROM panoramas WHERE id = ANY(:ids))
-SELECT a.id, b.id
+SELECT a.id AS a, b.id AS b
 FROM s a JOIN panoramas b ON ST_DWithin(a.geom, b.geom, :degrees) AND b.id > a.id
 WHERE b.campaign_id = :c
 """
@@ -76,12 +70,18 @@ def dissolve(session: Session, *, campaign_id: int, truth: dict[int, bool]) -> i
             "WHERE campaign_id = :c AND status = 'merged'"
         ),
         {"c": campaign_id},
-    ).all()
-    ids = [int(r[0]) for r in rows]
-    statuses = [
-        camera_status(majority=2 * s > v, confidence=c, truth=truth.get(int(i)))
-        for i, s, v, c in rows
-    ]
+    ).mappings()
+    ids: list[int] = []
+    statuses: list[str] = []
+    for r in rows:
+        ids.append(int(r["id"]))
+        statuses.append(
+            camera_status(
+                majority=is_majority(r["support"], r["voters"]),
+                confidence=r["confidence"],
+                truth=truth.get(int(r["id"])),
+            )
+        )
     session.execute(
         text(
             "UPDATE cameras c SET status = m.status, merged_into_id = NULL "
@@ -102,24 +102,34 @@ def match_campaign(session: Session, *, campaign_id: int) -> int:
     dissolve(session, campaign_id=campaign_id, truth=truth)
     sightings: list[Sighting] = []
     rows: dict[int, _Row] = {}
-    for r in session.execute(text(_SIGHTINGS), {"c": campaign_id}):
-        cid = int(r[0])
+    for r in session.execute(text(_SIGHTINGS), {"c": campaign_id}).mappings():
+        cid = int(r["id"])
         # A majority of the panorama's decoders, or an expert, says it is there.
-        if not (2 * r[11] > r[12] or truth.get(cid)):
+        if not (is_majority(r["support"], r["voters"]) or truth.get(cid)):
             continue
-        rows[cid] = _Row(cid, int(r[1]), float(r[5]), float(r[6]), r[7], r[8], r[11], r[12], r[13])
+        rows[cid] = _Row(
+            camera_id=cid,
+            task_id=int(r["task_id"]),
+            bearing=float(r["bearing"]),
+            pitch=float(r["pitch"]),
+            attachment=str(r["attachment"]),
+            camera_type=str(r["camera_type"]),
+            support=int(r["support"]),
+            voters=int(r["voters"]),
+            confidence=float(r["confidence"]),
+        )
         sightings.append(
             Sighting(
                 sighting_id=cid,
-                panorama_id=int(r[2]),
-                lat=float(r[3]),
-                lon=float(r[4]),
-                bearing=float(r[5]),
-                pitch=float(r[6]),
-                attachment=str(r[7]),
-                distance_m=float(r[9]),
-                distance_sd_m=float(r[10]),
-                weight=float(r[11]),
+                panorama_id=int(r["panorama_id"]),
+                lat=float(r["lat"]),
+                lon=float(r["lon"]),
+                bearing=float(r["bearing"]),
+                pitch=float(r["pitch"]),
+                attachment=str(r["attachment"]),
+                distance_m=float(r["distance_m"]),
+                distance_sd_m=float(r["uncertainty_m"]),
+                weight=float(r["support"]),
             )
         )
     neighbours = _neighbours(session, campaign_id=campaign_id, sightings=sightings)
@@ -137,12 +147,13 @@ def _neighbours(
     degrees = NEIGHBOUR_RADIUS_M * 1.01 / (111_320.0 * max(math.cos(math.radians(north)), 0.01))
     params = {"c": campaign_id, "ids": sorted(where), "degrees": degrees}
     pairs = []
-    for a, b in session.execute(text(_NEIGHBOURS), params):
+    for r in session.execute(text(_NEIGHBOURS), params).mappings():
+        a, b = int(r["a"]), int(r["b"])
         if b not in where:
             continue
         x, y = to_local(*where[a], *where[b])
         if math.hypot(x, y) <= NEIGHBOUR_RADIUS_M:
-            pairs.append((int(a), int(b)))
+            pairs.append((a, b))
     return pairs
 
 
@@ -157,17 +168,13 @@ def _write(
             (rows[s] for s in group.sighting_ids), key=lambda r: (r.task_id, r.camera_id)
         )
         first = parts[0]  # the task whose panorama saw it first gives bearing and pitch
-        named = [p for p in parts if p.attachment != WILDCARD_ATTACHMENT]
-        attachment = named[0].attachment if named else WILDCARD_ATTACHMENT
-        typed = [p for p in parts if p.camera_type != "unknown"]
-        camera_type = weighted_majority(
-            [p.camera_type for p in typed], [float(p.support) for p in typed]
-        )
+        votes = [Part(p.attachment, p.camera_type, p.support) for p in parts]
+        attachment, camera_type = merged_attachment(votes), merged_type(votes)
         support = sum(p.support for p in parts)
         voters = sum(p.voters for p in parts)
         # Provisional until the reliability step that follows every match.
         confidence = max(p.confidence for p in parts)
-        status = camera_status(majority=2 * support > voters, confidence=confidence)
+        status = camera_status(majority=is_majority(support, voters), confidence=confidence)
         cameras.append(
             [
                 camera_id,

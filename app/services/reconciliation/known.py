@@ -19,7 +19,7 @@ from app.domain.known_answers import KnownCamera, TagDirection, match_known
 
 # JSON null is not SQL NULL: a task built with known_answer=None holds 'null'::jsonb.
 _KNOWN_TASKS = """
-SELECT t.id, t.known_answer FROM tasks t JOIN task_counts tc ON tc.task_id = t.id
+SELECT t.id AS task_id, t.known_answer FROM tasks t JOIN task_counts tc ON tc.task_id = t.id
 WHERE t.campaign_id = :c AND jsonb_typeof(t.known_answer) = 'array' AND NOT t.is_tutorial
 """
 _SINGLES = """
@@ -68,12 +68,12 @@ def truths(
 def known_truth(session: Session, *, campaign_id: int) -> KnownTruth:
     """Match every known-answer task's single-panorama cameras to its known cameras."""
     answers = {
-        int(t): known_cameras(a) or []
-        for t, a in session.execute(text(_KNOWN_TASKS), {"c": campaign_id})
+        int(r["task_id"]): known_cameras(r["known_answer"]) or []
+        for r in session.execute(text(_KNOWN_TASKS), {"c": campaign_id}).mappings()
     }
     singles: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
-    for cid, task_id, bearing, pitch in session.execute(text(_SINGLES), {"c": campaign_id}):
-        singles[int(task_id)].append((int(cid), float(bearing), float(pitch)))
+    for r in session.execute(text(_SINGLES), {"c": campaign_id}).mappings():
+        singles[int(r["task_id"])].append((int(r["id"]), float(r["bearing"]), float(r["pitch"])))
     by_camera: dict[int, bool] = {}
     missed: dict[int, int] = {}
     for task_id, known in answers.items():

@@ -51,12 +51,16 @@ class DrainResult:
 
 def run_one_job(session: Session, *, result: DrainResult) -> bool:
     """Claim and run one job in the session's transaction; False when none is available."""
-    row = session.execute(
-        text(_CLAIM), {"max_attempts": MAX_ATTEMPTS, "busy": sorted(result.busy_campaigns)}
-    ).first()
+    row = (
+        session.execute(
+            text(_CLAIM), {"max_attempts": MAX_ATTEMPTS, "busy": sorted(result.busy_campaigns)}
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         return False
-    task_id, campaign_id = int(row[0]), int(row[1])
+    task_id, campaign_id = int(row["task_id"]), int(row["campaign_id"])
     if not try_job_lock(session, campaign_id=campaign_id):
         # A campaign-wide run holds the lock; it recomputes or leaves this job for later.
         result.busy_campaigns.add(campaign_id)

@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.domain.cameras import camera_status
 from app.domain.known_answers import TagDirection, match_known
 from app.domain.reliability import Candidate, ReliabilityResult, estimate_reliability
+from app.domain.status import camera_status, is_majority
 from app.services.reconciliation.known import KnownTruth, known_cameras, known_truth
 
 _CAMERAS = """
@@ -38,13 +38,13 @@ FROM camera_tags ct JOIN tags g ON g.id = ct.tag_id JOIN cameras c ON c.id = ct.
 WHERE c.campaign_id = :c AND c.status <> 'merged'
 """
 _VIEWERS = """
-SELECT tc.task_id, s.user_id
+SELECT tc.task_id AS key, s.user_id AS value
 FROM task_counts tc CROSS JOIN LATERAL unnest(tc.submission_ids) AS u(sid)
 JOIN submissions s ON s.id = u.sid
 WHERE tc.campaign_id = :c
 """
 _TUTORIAL_TAGS = """
-SELECT t.id, t.known_answer, s.id, s.user_id, g.heading, g.pitch
+SELECT t.id AS task_id, t.known_answer, s.id AS submission_id, s.user_id, g.heading, g.pitch
 FROM tasks t JOIN submissions s ON s.task_id = t.id
 LEFT JOIN tags g ON g.submission_id = s.id
 WHERE t.campaign_id = :c AND t.is_tutorial AND jsonb_typeof(t.known_answer) = 'array'
@@ -79,13 +79,13 @@ def _known_task_candidates(
     truth: KnownTruth, *, cams: list[Any], viewers: dict[int, set[int]], ids: _Ids
 ) -> tuple[dict[int, bool], list[Candidate]]:
     """Truth per published camera (a sighting lends its truth to its camera), and misses."""
-    by_id = {int(c.id): c for c in cams}
+    by_id = {int(c["id"]): c for c in cams}
     out: dict[int, bool] = {}
     for cid, value in truth.by_camera.items():
         c = by_id.get(cid)
         if c is None:
             continue
-        target = int(c.merged_into_id) if c.status == "merged" else cid
+        target = int(c["merged_into_id"]) if c["status"] == "merged" else cid
         out[target] = out.get(target, False) or value
     missed = [
         Candidate(ids.next(), frozenset(viewers.get(task_id, set())), frozenset(), True)
@@ -99,13 +99,12 @@ def _tutorial_candidates(session: Session, *, campaign_id: int, ids: _Ids) -> li
     """Known cameras of tutorial tasks and one false-alarm check per tutorial answer."""
     answers: dict[int, Any] = {}
     looks: dict[int, dict[int, tuple[int, list[TagDirection]]]] = defaultdict(dict)
-    for task_id, answer, sid, user_id, heading, pitch in session.execute(
-        text(_TUTORIAL_TAGS), {"c": campaign_id}
-    ):
-        answers[task_id] = answer
-        _, tags = looks[task_id].setdefault(sid, (int(user_id), []))
-        if heading is not None:
-            tags.append(TagDirection(float(heading), float(pitch), "", ""))
+    for r in session.execute(text(_TUTORIAL_TAGS), {"c": campaign_id}).mappings():
+        task_id = int(r["task_id"])
+        answers[task_id] = r["known_answer"]
+        _, tags = looks[task_id].setdefault(int(r["submission_id"]), (int(r["user_id"]), []))
+        if r["heading"] is not None:
+            tags.append(TagDirection(float(r["heading"]), float(r["pitch"]), "", ""))
     candidates: list[Candidate] = []
     for task_id, by_submission in looks.items():
         known = known_cameras(answers[task_id]) or []
@@ -124,9 +123,10 @@ def _tutorial_candidates(session: Session, *, campaign_id: int, ids: _Ids) -> li
 
 
 def _pairs(rows: Iterable[Any]) -> dict[int, set[int]]:
+    """Group (key, value) rows into key -> set of values."""
     grouped: dict[int, set[int]] = defaultdict(set)
-    for key, value in rows:
-        grouped[int(key)].add(int(value))
+    for r in rows:
+        grouped[int(r["key"])].add(int(r["value"]))
     return grouped
 
 
@@ -135,24 +135,25 @@ def _camera_candidates(
 ) -> list[Candidate]:
     supporters: dict[int, set[int]] = defaultdict(set)
     tasks: dict[int, set[int]] = defaultdict(set)
-    for camera_id, user_id, task_id in session.execute(text(_SUPPORTERS), {"c": campaign_id}):
-        supporters[int(camera_id)].add(int(user_id))
-        tasks[int(camera_id)].add(int(task_id))
+    for r in session.execute(text(_SUPPORTERS), {"c": campaign_id}).mappings():
+        supporters[int(r["camera_id"])].add(int(r["user_id"]))
+        tasks[int(r["camera_id"])].add(int(r["task_id"]))
     out = []
     for c in cams:
-        if c.status == "merged":
+        if c["status"] == "merged":
             continue
+        cid = int(c["id"])
         seen_by: set[int] = set()
-        for task_id in tasks.get(c.id, {c.task_id}):
+        for task_id in tasks.get(cid, {int(c["task_id"])}):
             seen_by |= viewers.get(task_id, set())
-        out.append(Candidate(int(c.id), frozenset(seen_by), frozenset(supporters[c.id] & seen_by)))
+        out.append(Candidate(cid, frozenset(seen_by), frozenset(supporters[cid] & seen_by)))
     return out
 
 
 def estimate_campaign(session: Session, *, campaign_id: int) -> ReliabilityStats:
     """Run EM over the campaign's cameras and known answers; store posteriors and rates."""
-    cams = list(session.execute(text(_CAMERAS), {"c": campaign_id}))
-    viewers = _pairs(session.execute(text(_VIEWERS), {"c": campaign_id}))
+    cams = list(session.execute(text(_CAMERAS), {"c": campaign_id}).mappings())
+    viewers = _pairs(session.execute(text(_VIEWERS), {"c": campaign_id}).mappings())
     ids = _Ids()
     truth, missed = _known_task_candidates(
         known_truth(session, campaign_id=campaign_id), cams=cams, viewers=viewers, ids=ids
@@ -185,18 +186,21 @@ def _store_cameras(
     statuses: list[str] = []
     tally: dict[str, int] = defaultdict(int)
     for c in cams:
-        parent = int(c.merged_into_id) if c.status == "merged" else int(c.id)
+        merged = c["status"] == "merged"
+        parent = int(c["merged_into_id"]) if merged else int(c["id"])
         confidence = result.posteriors.get(parent)
         if confidence is None:
             continue  # no viewers: a task without counts (cannot happen after reconcile_tasks)
         confidence = min(1.0, max(0.0, confidence))
-        if c.status == "merged":
+        if merged:
             status = "merged"
         else:
             status = camera_status(
-                majority=2 * c.support > c.voters, confidence=confidence, truth=truth.get(c.id)
+                majority=is_majority(c["support"], c["voters"]),
+                confidence=confidence,
+                truth=truth.get(int(c["id"])),
             )
-        ids.append(int(c.id))
+        ids.append(int(c["id"]))
         confidences.append(confidence)
         statuses.append(status)
         tally[status] += 1

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import TaskNotFound
 from app.models import Campaign, DecoderQuality, ReconcileRun, Submission, Task, User
 from app.services.reconciliation.common import (
     METHOD_VERSION,
@@ -66,7 +66,7 @@ def reconcile_task(session: Session, *, task_id: int) -> int:
     """Recompute one task's counts and cameras; return its number of cameras."""
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"No task {task_id}.", code="task_not_found")
+        raise TaskNotFound(f"No task {task_id}.")
     campaign = session.get_one(Campaign, task.campaign_id)
     _, cameras = reconcile_tasks(
         session, campaign_id=campaign.id, votes=campaign.votes_per_task, task_ids=[task_id]
@@ -221,25 +221,29 @@ def decoder_quality(session: Session, *, campaign: Campaign) -> list[dict[str, A
         .subquery()
     )
     rows = session.execute(
-        select(DecoderQuality, User.public_id, func.coalesce(submissions.c.n, 0))
+        select(
+            DecoderQuality.__table__,
+            User.public_id,
+            func.coalesce(submissions.c.n, 0).label("n_submissions"),
+        )
         .join(User, User.id == DecoderQuality.user_id)
         .outerjoin(submissions, submissions.c.user_id == DecoderQuality.user_id)
         .where(DecoderQuality.campaign_id == campaign.id)
         .order_by(DecoderQuality.sensitivity.asc().nulls_last(), User.public_id)
-    ).all()
+    ).mappings()
     return [
         {
-            "decoder": public_id,
-            "submissions": int(n),
-            "known_tasks": q.known_tasks,
-            "known_matched": q.known_matched,
-            "known_cameras": q.known_cameras,
-            "known_tags": q.known_tags,
-            "sensitivity": q.sensitivity,
-            "false_alarm": q.false_alarm,
-            "updated_at": q.updated_at,
+            "decoder": q["public_id"],
+            "submissions": int(q["n_submissions"]),
+            "known_tasks": q["known_tasks"],
+            "known_matched": q["known_matched"],
+            "known_cameras": q["known_cameras"],
+            "known_tags": q["known_tags"],
+            "sensitivity": q["sensitivity"],
+            "false_alarm": q["false_alarm"],
+            "updated_at": q["updated_at"],
         }
-        for q, public_id, n in rows
+        for q in rows
     ]
 
 

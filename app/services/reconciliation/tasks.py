@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.domain.cameras import CameraEstimate, ObservedTag, camera_status, estimate_cameras
+from app.domain.cameras import CameraEstimate, ObservedTag, estimate_cameras
 from app.domain.counts import CATEGORIES, SubmissionCounts, TaskCounts, task_counts
 from app.domain.known_answers import KnownCamera
 from app.domain.reliability import Candidate, DecoderRates, posterior_from_rates
+from app.domain.status import camera_status, is_majority
 from app.services.bulk import copy_rows
 from app.services.reconciliation.common import (
     CAMERA_COLUMNS,
@@ -51,7 +52,7 @@ SELECT task_id, id, submission_id, user_id, heading, pitch, zoom, attachment, ca
 FROM tags WHERE submission_id = ANY(:ids) ORDER BY task_id, id
 """
 _TASKS = """
-SELECT t.id, ST_Y(p.geom), ST_X(p.geom), t.known_answer
+SELECT t.id, ST_Y(p.geom) AS lat, ST_X(p.geom) AS lon, t.known_answer
 FROM tasks t JOIN panoramas p ON p.id = t.panorama_id
 WHERE t.campaign_id = :campaign_id AND NOT t.is_tutorial {task_filter}
 ORDER BY t.id
@@ -110,35 +111,36 @@ def load_inputs(
     }
     task_filter = "" if task_ids is None else "AND t.id = ANY(:task_ids)"
     inputs = {
-        int(tid): TaskInput(int(tid), float(lat), float(lon), known_cameras(answer))
-        for tid, lat, lon, answer in session.execute(
-            text(_TASKS.format(task_filter=task_filter)), params
+        int(r["id"]): TaskInput(
+            int(r["id"]), float(r["lat"]), float(r["lon"]), known_cameras(r["known_answer"])
         )
+        for r in session.execute(text(_TASKS.format(task_filter=task_filter)), params).mappings()
     }
     sub_filter = "" if task_ids is None else "AND s.task_id = ANY(:task_ids)"
     submission_ids: list[int] = []
-    for row in session.execute(text(_RANKED.format(task_filter=sub_filter)), params):
-        inp = inputs.get(int(row[1]))
+    ranked = session.execute(text(_RANKED.format(task_filter=sub_filter)), params).mappings()
+    for row in ranked:
+        inp = inputs.get(int(row["task_id"]))
         if inp is None:
             continue
-        sid = int(row[0])
+        sid = int(row["id"])
         submission_ids.append(sid)
-        inp.users[sid] = int(row[2])
-        counts = dict(zip(CATEGORIES, (int(v) for v in row[4:]), strict=True))
-        inp.submissions.append(SubmissionCounts(sid, row[3], counts))
-    for row in session.execute(text(_TAGS), {"ids": submission_ids}):
-        inputs[int(row[0])].tags.append(
+        inp.users[sid] = int(row["user_id"])
+        counts = {c: int(row[f"n_{c}"]) for c in CATEGORIES}
+        inp.submissions.append(SubmissionCounts(sid, row["started_at"], counts))
+    for row in session.execute(text(_TAGS), {"ids": submission_ids}).mappings():
+        inputs[int(row["task_id"])].tags.append(
             ObservedTag(
-                tag_id=int(row[1]),
-                submission_id=int(row[2]),
-                decoder_id=int(row[3]),
-                heading=float(row[4]),
-                pitch=float(row[5]),
-                zoom=float(row[6]),
-                attachment=str(row[7]),
-                camera_type=row[8],
-                base_heading=row[9],
-                base_pitch=row[10],
+                tag_id=int(row["id"]),
+                submission_id=int(row["submission_id"]),
+                decoder_id=int(row["user_id"]),
+                heading=float(row["heading"]),
+                pitch=float(row["pitch"]),
+                zoom=float(row["zoom"]),
+                attachment=str(row["attachment"]),
+                camera_type=row["camera_type"],
+                base_heading=row["base_heading"],
+                base_pitch=row["base_pitch"],
             )
         )
     return inputs
@@ -154,8 +156,13 @@ def load_rates(
     )
     if users is not None:
         query += " AND user_id = ANY(:users)"
-    rows = session.execute(text(query), {"c": campaign_id, "users": list(users or [])})
-    return {int(u): DecoderRates(float(s), float(f), int(k)) for u, s, f, k in rows}
+    rows = session.execute(text(query), {"c": campaign_id, "users": list(users or [])}).mappings()
+    return {
+        int(r["user_id"]): DecoderRates(
+            float(r["sensitivity"]), float(r["false_alarm"]), int(r["known_tasks"])
+        )
+        for r in rows
+    }
 
 
 def compute(
@@ -203,12 +210,14 @@ def restore_sightings(session: Session, *, parent_ids: list[int]) -> None:
     rows = session.execute(
         text("SELECT id, support, voters, confidence FROM cameras WHERE merged_into_id = ANY(:p)"),
         {"p": parent_ids},
-    ).all()
-    for cid, support, voters, confidence in rows:
-        status = camera_status(majority=2 * support > voters, confidence=confidence)
+    ).mappings()
+    for r in rows:
+        status = camera_status(
+            majority=is_majority(r["support"], r["voters"]), confidence=r["confidence"]
+        )
         session.execute(
             text("UPDATE cameras SET status = :s, merged_into_id = NULL WHERE id = :id"),
-            {"s": status, "id": cid},
+            {"s": status, "id": r["id"]},
         )
     session.execute(text("DELETE FROM cameras WHERE id = ANY(:p)"), {"p": parent_ids})
 

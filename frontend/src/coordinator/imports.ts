@@ -30,9 +30,11 @@ function issueTable(issues: Issue[]): HTMLElement {
     h(
       "tbody",
       {},
-      ...issues.slice(0, 500).map((r) =>
-        h("tr", {}, h("td", {}, `${r.file ? `${r.file}:` : ""}${r.row ?? "–"}`), h("td", {}, r.error ?? r.msg ?? JSON.stringify(r))),
-      ),
+      ...issues
+        .slice(0, 500)
+        .map((r) =>
+          h("tr", {}, h("td", {}, `${r.file ? `${r.file}:` : ""}${r.row ?? "–"}`), h("td", {}, r.error ?? r.msg ?? JSON.stringify(r))),
+        ),
     ),
   );
 }
@@ -65,8 +67,18 @@ function form(campaign: Campaign, kind: Kind): HTMLElement {
   const extra =
     kind === "areas"
       ? [
-          h("div", { class: "field" }, h("label", { for: `${id}-kind`, i18n: "import.areaKind" }), h("input", { id: `${id}-kind`, name: "kind", value: "neighbourhood" })),
-          h("div", { class: "field" }, h("label", { for: `${id}-name`, i18n: "import.nameField" }), h("input", { id: `${id}-name`, name: "name_field", placeholder: "name" })),
+          h(
+            "div",
+            { class: "field" },
+            h("label", { for: `${id}-kind`, i18n: "import.areaKind" }),
+            h("input", { id: `${id}-kind`, name: "kind", value: "neighbourhood" }),
+          ),
+          h(
+            "div",
+            { class: "field" },
+            h("label", { for: `${id}-name`, i18n: "import.nameField" }),
+            h("input", { id: `${id}-name`, name: "name_field", placeholder: "name" }),
+          ),
         ]
       : [];
   const el = h(
@@ -74,7 +86,12 @@ function form(campaign: Campaign, kind: Kind): HTMLElement {
     { class: "import", id },
     h("h3", { i18n: `import.${kind}` as Key }),
     h("p", { class: "hint", i18n: `import.${kind}Hint` as Key }),
-    h("div", { class: "field" }, h("label", { for: `${id}-file`, i18n: "import.file" }), h("input", { id: `${id}-file`, name: "file", type: "file", required: true, accept: ".csv,.geojson,.json" })),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: `${id}-file`, i18n: "import.file" }),
+      h("input", { id: `${id}-file`, name: "file", type: "file", required: true, accept: ".csv,.geojson,.json" }),
+    ),
     ...extra,
     h("button", { type: "submit", class: "primary", i18n: "import.upload" }),
     out,

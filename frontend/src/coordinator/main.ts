@@ -15,18 +15,34 @@ function bar(done: number, total: number, label: string): HTMLElement {
   const share = total ? done / total : 0;
   return h(
     "div",
-    { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": Math.round(share * 100), "aria-label": label },
+    {
+      class: "bar",
+      role: "progressbar",
+      "aria-valuemin": 0,
+      "aria-valuemax": 100,
+      "aria-valuenow": Math.round(share * 100),
+      "aria-label": label,
+    },
     h("span", { style: `width:${share * 100}%` }),
   );
 }
 
 function totals(p: Progress): HTMLElement {
-  const card = (key: Parameters<typeof tr>[1], value: number) => h("div", { class: "stat" }, h("span", { class: "value" }, formatNumber(value)), h("span", { class: "label", i18n: key }));
+  const card = (key: Parameters<typeof tr>[1], value: number) =>
+    h("div", { class: "stat" }, h("span", { class: "value" }, formatNumber(value)), h("span", { class: "label", i18n: key }));
   return h(
     "section",
     { class: "card", "aria-labelledby": "totals-title" },
     h("h2", { id: "totals-title", i18n: "coord.progress" }),
-    h("div", { class: "stat-grid" }, card("coord.tasksTotal", p.tasks_total), card("coord.tasksComplete", p.tasks_complete), card("coord.tasksInProgress", p.tasks_in_progress), card("coord.tasksReview", p.tasks_review), card("coord.submissions", p.submissions)),
+    h(
+      "div",
+      { class: "stat-grid" },
+      card("coord.tasksTotal", p.tasks_total),
+      card("coord.tasksComplete", p.tasks_complete),
+      card("coord.tasksInProgress", p.tasks_in_progress),
+      card("coord.tasksReview", p.tasks_review),
+      card("coord.submissions", p.submissions),
+    ),
     bar(p.tasks_complete, p.tasks_total, t("coord.tasksComplete")),
   );
 }
@@ -41,7 +57,17 @@ function byArea(p: Progress): HTMLElement {
       : h(
           "table",
           { class: "wide" },
-          h("thead", {}, h("tr", {}, h("th", { scope: "col", i18n: "map.col.area" }), h("th", { scope: "col", i18n: "coord.done" }), h("th", { scope: "col", i18n: "coord.share" }))),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col", i18n: "map.col.area" }),
+              h("th", { scope: "col", i18n: "coord.done" }),
+              h("th", { scope: "col", i18n: "coord.share" }),
+            ),
+          ),
           h(
             "tbody",
             {},
@@ -51,7 +77,12 @@ function byArea(p: Progress): HTMLElement {
                 {},
                 h("th", { scope: "row" }, a.area, h("span", { class: "meta" }, ` (${a.kind})`)),
                 h("td", {}, `${formatNumber(a.tasks_complete)} / ${formatNumber(a.tasks_total)}`),
-                h("td", { class: "bar-cell" }, bar(a.tasks_complete, a.tasks_total, a.area), formatPercent(a.tasks_total ? a.tasks_complete / a.tasks_total : 0)),
+                h(
+                  "td",
+                  { class: "bar-cell" },
+                  bar(a.tasks_complete, a.tasks_total, a.area),
+                  formatPercent(a.tasks_total ? a.tasks_complete / a.tasks_total : 0),
+                ),
               ),
             ),
           ),
@@ -70,19 +101,36 @@ function byDay(p: Progress): HTMLElement {
       : h(
           "table",
           { class: "wide days" },
-          h("thead", {}, h("tr", {}, h("th", { scope: "col", i18n: "coord.day" }), h("th", { scope: "col", i18n: "coord.submissions" }), h("th", { scope: "col", i18n: "coord.completed" }))),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col", i18n: "coord.day" }),
+              h("th", { scope: "col", i18n: "coord.submissions" }),
+              h("th", { scope: "col", i18n: "coord.completed" }),
+            ),
+          ),
           h(
             "tbody",
             {},
-            ...p.by_day.slice(-30).map((d) =>
-              h(
-                "tr",
-                {},
-                h("th", { scope: "row" }, formatDate(d.day)),
-                h("td", { class: "bar-cell" }, h("span", { class: "spark", style: `width:${(d.submissions / max) * 100}%` }), formatNumber(d.submissions)),
-                h("td", {}, formatNumber(d.tasks_completed)),
+            ...p.by_day
+              .slice(-30)
+              .map((d) =>
+                h(
+                  "tr",
+                  {},
+                  h("th", { scope: "row" }, formatDate(d.day)),
+                  h(
+                    "td",
+                    { class: "bar-cell" },
+                    h("span", { class: "spark", style: `width:${(d.submissions / max) * 100}%` }),
+                    formatNumber(d.submissions),
+                  ),
+                  h("td", {}, formatNumber(d.tasks_completed)),
+                ),
               ),
-            ),
           ),
         ),
   );
@@ -97,7 +145,18 @@ function flags(list: Flag[] | null): HTMLElement {
       ? h("p", { class: "hint", i18n: "error.generic" })
       : list.length === 0
         ? h("p", { class: "hint", i18n: "coord.noFlags" })
-        : h("ul", { class: "flags" }, ...list.map((f) => h("li", {}, h("p", {}, f.body), h("p", { class: "meta" }, `${t("coord.task")} ${f.task_id} · ${f.author} · ${formatDate(f.created_at)}`)))),
+        : h(
+            "ul",
+            { class: "flags" },
+            ...list.map((f) =>
+              h(
+                "li",
+                {},
+                h("p", {}, f.body),
+                h("p", { class: "meta" }, `${t("coord.task")} ${f.task_id} · ${f.author} · ${formatDate(f.created_at)}`),
+              ),
+            ),
+          ),
   );
 }
 
@@ -107,22 +166,44 @@ async function dashboard(campaign: Campaign, all: Campaign[]): Promise<void> {
     { id: "campaign", onChange: (e: Event) => (location.search = `?campaign=${(e.target as HTMLSelectElement).value}`) },
     ...all.map((c) => h("option", { value: c.slug, selected: c.slug === campaign.slug }, `${c.name} (${c.status})`)),
   );
-  const head = h("div", { class: "page-head" }, h("h1", { i18n: "coord.title" }), h("div", { class: "field inline" }, h("label", { for: "campaign", i18n: "coord.campaign" }), picker));
+  const head = h(
+    "div",
+    { class: "page-head" },
+    h("h1", { i18n: "coord.title" }),
+    h("div", { class: "field inline" }, h("label", { for: "campaign", i18n: "coord.campaign" }), picker),
+  );
   replace(root, head, h("p", { role: "status", i18n: "common.loading" }));
   const [progress, recent] = await Promise.all([
     get<Progress>(`/campaigns/${campaign.slug}/progress`).catch(() => null),
-    get<{ flags: Flag[] }>(`/campaigns/${campaign.slug}/flags?limit=30`).then((r) => r.flags, () => null),
+    get<{ flags: Flag[] }>(`/campaigns/${campaign.slug}/flags?limit=30`).then(
+      (r) => r.flags,
+      () => null,
+    ),
   ]);
   replace(
     root,
     head,
-    h("div", { class: "coord-grid" }, ...(progress ? [totals(progress), byArea(progress), byDay(progress)] : [h("p", { class: "card", i18n: "error.generic" })]), flags(recent), importForms(campaign)),
+    h(
+      "div",
+      { class: "coord-grid" },
+      ...(progress ? [totals(progress), byArea(progress), byDay(progress)] : [h("p", { class: "card", i18n: "error.generic" })]),
+      flags(recent),
+      importForms(campaign),
+    ),
   );
 }
 
 async function start(user: User | null): Promise<void> {
   if (!user || user.is_anonymous) {
-    replace(root, h("section", { class: "card narrow" }, h("h1", { i18n: "coord.signIn" }), joinCard((u) => (setShellUser(u), void start(u)), "signIn")));
+    replace(
+      root,
+      h(
+        "section",
+        { class: "card narrow" },
+        h("h1", { i18n: "coord.signIn" }),
+        joinCard((u) => (setShellUser(u), void start(u)), "signIn"),
+      ),
+    );
     return;
   }
   if (!roleAtLeast(user, "coordinator")) {
@@ -139,4 +220,4 @@ async function start(user: User | null): Promise<void> {
 }
 
 document.title = `Decoders — ${t("title.coordinator")}`;
-initShell("coordinator").then(start);
+void initShell("coordinator").then(start);

@@ -24,7 +24,15 @@ export function confirmDialog(title: Key, message: Key, yes: Key, args?: Record<
       h(
         "div",
         { class: "row" },
-        h("button", { type: "button", class: "primary", i18n: yes, onClick: () => { answer = true; dialog.close(); } }),
+        h("button", {
+          type: "button",
+          class: "primary",
+          i18n: yes,
+          onClick: () => {
+            answer = true;
+            dialog.close();
+          },
+        }),
         h("button", { type: "button", i18n: "dialog.cancel", onClick: () => dialog.close() }),
       ),
     );
@@ -51,7 +59,12 @@ export function problemDialog(): Promise<ProblemReport | null> {
         {},
         h("legend", { i18n: "problem.what" }),
         ...kinds.map((kind, i) =>
-          h("label", { class: "radio" }, h("input", { type: "radio", name: "kind", value: kind, checked: i === 0 }), h("span", { i18n: `problem.${kind}` as Key })),
+          h(
+            "label",
+            { class: "radio" },
+            h("input", { type: "radio", name: "kind", value: kind, checked: i === 0 }),
+            h("span", { i18n: `problem.${kind}` as Key }),
+          ),
         ),
       ),
       h("label", { for: "problem-comment", i18n: "problem.comment" }),
@@ -84,7 +97,10 @@ export function flagDialog(taskId: number): void {
         ? flags.map((f) => h("li", {}, h("p", {}, f.body), h("p", { class: "meta" }, `${f.author} · ${formatDate(f.created_at)}`)))
         : [h("li", { class: "empty", i18n: "flag.none" })]),
     );
-  get<{ flags: Flag[] }>(`/tasks/${taskId}/flags`).then((r) => show(r.flags), () => tr(status, "error.generic"));
+  get<{ flags: Flag[] }>(`/tasks/${taskId}/flags`).then(
+    (r) => show(r.flags),
+    () => tr(status, "error.generic"),
+  );
   const form = h(
     "form",
     {},

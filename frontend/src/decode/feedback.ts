@@ -18,7 +18,14 @@ export function feedbackMarkers(tags: TagBody[], feedback: Feedback, title: (key
     title: title(matched.has(i) ? "feedback.pinFound" : "feedback.pinFalse"),
   }));
   feedback.missed.forEach((cam, i) =>
-    markers.push({ id: `missed-${i}`, heading: cam.heading, pitch: cam.pitch, kind: "missed", label: "!", title: title("feedback.pinMissed") }),
+    markers.push({
+      id: `missed-${i}`,
+      heading: cam.heading,
+      pitch: cam.pitch,
+      kind: "missed",
+      label: "!",
+      title: title("feedback.pinMissed"),
+    }),
   );
   return markers;
 }
@@ -30,7 +37,14 @@ export function feedbackPanel(
 ): HTMLElement {
   const total = feedback.matched.length + feedback.missed.length;
   const found = feedback.matched.length;
-  const verdict: Key = total === 0 ? (tags.length ? "feedback.noneButTagged" : "feedback.noneCorrect") : found === total ? "feedback.allFound" : "feedback.someFound";
+  const verdict: Key =
+    total === 0
+      ? tags.length
+        ? "feedback.noneButTagged"
+        : "feedback.noneCorrect"
+      : found === total
+        ? "feedback.allFound"
+        : "feedback.someFound";
   const details = feedback.matched.map((m) =>
     h(
       "li",
@@ -57,7 +71,9 @@ export function feedbackPanel(
         h("button", { type: "button", class: "link", i18n: "feedback.showMissed", onClick: () => actions.onShowMissed(0) }),
       ),
     feedback.false_tags.length > 0 && h("p", { i18n: "feedback.falseTags", i18nArgs: { n: feedback.false_tags.length } }),
-    feedback.recall !== null && total > 0 && h("p", { class: "meta" }, h("span", { i18n: "feedback.recall" }), " ", formatPercent(feedback.recall)),
+    feedback.recall !== null &&
+      total > 0 &&
+      h("p", { class: "meta" }, h("span", { i18n: "feedback.recall" }), " ", formatPercent(feedback.recall)),
     h("button", { type: "button", class: "primary big", id: "next-task", i18n: "feedback.next", onClick: actions.onNext }),
   );
 }

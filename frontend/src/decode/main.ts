@@ -51,7 +51,11 @@ async function nextTask(): Promise<void> {
     return message("error.title", error instanceof ApiError && error.status === 0 ? "error.network" : "error.generic", retryButton());
   }
   if (!lease) {
-    return message("done.title", "done.body", h("a", { class: "button primary", href: `/map/?campaign=${campaign.slug}`, i18n: "done.map" }));
+    return message(
+      "done.title",
+      "done.body",
+      h("a", { class: "button primary", href: `/map/?campaign=${campaign.slug}`, i18n: "done.map" }),
+    );
   }
   if (!screen) {
     screen = taskScreen({ campaign, onNext: nextTask, onRenew: renew, viewFor });
@@ -132,4 +136,4 @@ window.__decoders = {
 };
 
 document.title = `Decoders — ${t("title.decode")}`;
-initShell("decode").then((user) => (user ? start() : showJoin()));
+void initShell("decode").then((user) => (user ? start() : showJoin()));

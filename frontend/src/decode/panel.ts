@@ -17,6 +17,7 @@ export const ATTACHMENTS: Attachment[] = ["street_furniture", "building", "other
 export const TYPES: CameraType[] = ["dome_ptz", "bullet", "unknown"];
 
 export interface PanelActions {
+  onAnswer: (answer: Pick<Draft, "attachment"> | Pick<Draft, "camera_type">) => void;
   onSave: () => void;
   onCancel: () => void;
   onDelete?: () => void;
@@ -57,13 +58,20 @@ function question<T extends string>(
   );
 }
 
-/** The panel for a new (number = null) or existing tag. Choosing an answer updates it in place,
- * so keyboard focus stays on the radio button just chosen. */
+/** The panel for a new (number = null) or existing tag. Choosing an answer updates the panel in
+ * place (it is not rebuilt), so keyboard focus stays on the radio button just chosen. */
 export function tagPanel(draft: Draft, number: number | null, actions: PanelActions): HTMLElement {
-  const save = h("button", { type: "button", class: "primary", id: "save-tag", i18n: "tag.save", onClick: actions.onSave }) as HTMLButtonElement;
+  const save = h("button", {
+    type: "button",
+    class: "primary",
+    id: "save-tag",
+    i18n: "tag.save",
+    onClick: actions.onSave,
+  }) as HTMLButtonElement;
   const missing = h("p", { class: "hint", i18n: "tag.answerBoth" });
+  const answers = { attachment: draft.attachment, camera_type: draft.camera_type };
   const refresh = () => {
-    save.disabled = !draft.attachment || !draft.camera_type;
+    save.disabled = !answers.attachment || !answers.camera_type;
     missing.hidden = !save.disabled;
   };
   refresh();
@@ -73,13 +81,15 @@ export function tagPanel(draft: Draft, number: number | null, actions: PanelActi
     { class: "tag-panel", "aria-labelledby": "tag-panel-title", id: "tag-panel" },
     Object.assign(title, { id: "tag-panel-title" }),
     h("p", { class: "hint move-hint", i18n: "tag.moveHint" }),
-    question("attachment", "tag.attachedTo", ATTACHMENTS, draft.attachment, (v) => {
-      draft.attachment = v;
+    question("attachment", "tag.attachedTo", ATTACHMENTS, draft.attachment, (attachment) => {
+      answers.attachment = attachment;
       refresh();
+      actions.onAnswer({ attachment });
     }),
-    question("camera_type", "tag.type", TYPES, draft.camera_type, (v) => {
-      draft.camera_type = v;
+    question("camera_type", "tag.type", TYPES, draft.camera_type, (camera_type) => {
+      answers.camera_type = camera_type;
       refresh();
+      actions.onAnswer({ camera_type });
     }),
     h(
       "div",

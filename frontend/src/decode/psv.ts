@@ -6,6 +6,39 @@ import "@photo-sphere-viewer/markers-plugin/index.css";
 import { clamp, degToRad, headingToYaw, hfovToZoom, radToDeg, yawToHeading } from "../lib/angles";
 import type { MarkerSpec, PanoView, Pov } from "./view";
 
+// Photo Sphere Viewer turns a second click within 300 ms of the first into a "dblclick" that
+// carries the first click's position, or into nothing at all when it lands elsewhere; quick
+// successive taps (tag one camera, turn, tag the next) were lost that way. So taps are read
+// from pointer events here, with the viewer's own rules: primary button, moved less than
+// 4 px (a drag turns the view), a touch held under 500 ms (longer is its "right click").
+const MOVE_THRESHOLD = 4;
+const LONG_TOUCH_MS = 500;
+
+function onTap(container: HTMLElement, handler: (clientX: number, clientY: number) => void): void {
+  let down: { id: number; x: number; y: number; at: number; touch: boolean } | null = null;
+  container.addEventListener("pointerdown", (e) => {
+    const onImage = e.target instanceof Element && !e.target.closest(".psv-marker");
+    down =
+      e.isPrimary && e.button === 0 && onImage
+        ? { id: e.pointerId, x: e.clientX, y: e.clientY, at: e.timeStamp, touch: e.pointerType === "touch" }
+        : null;
+  });
+  const moved = (e: PointerEvent) => !!down && Math.hypot(e.clientX - down.x, e.clientY - down.y) >= MOVE_THRESHOLD * devicePixelRatio;
+  container.addEventListener("pointermove", (e) => {
+    if (down && (e.pointerId !== down.id || moved(e))) down = null;
+  });
+  container.addEventListener("pointercancel", () => (down = null));
+  window.addEventListener("pointerup", (e) => {
+    const tap = down;
+    down = null;
+    if (!tap || e.pointerId !== tap.id || moved(e) || (tap.touch && e.timeStamp - tap.at >= LONG_TOUCH_MS)) return;
+    handler(e.clientX, e.clientY);
+  });
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
 export function createPsvView(container: HTMLElement): PanoView {
   let panoHeading = 0;
   const viewer = new Viewer({
@@ -23,6 +56,7 @@ export function createPsvView(container: HTMLElement): PanoView {
     plugins: [[MarkersPlugin, { clickEventOnMarker: false, defaultHoverScale: false }]],
   });
   const markers = viewer.getPlugin<MarkersPlugin>(MarkersPlugin);
+  let shown = ""; // signature of the pins on screen
   const toPov = (yaw: number, pitch: number): Pov => ({
     heading: yawToHeading(yaw, panoHeading),
     pitch: radToDeg(pitch),
@@ -38,6 +72,7 @@ export function createPsvView(container: HTMLElement): PanoView {
     async load({ url, heading }) {
       panoHeading = heading;
       markers.clearMarkers();
+      shown = "";
       await viewer.setPanorama(url, { position: { yaw: 0, pitch: 0 }, zoom: 20, transition: false });
     },
     pov() {
@@ -55,6 +90,10 @@ export function createPsvView(container: HTMLElement): PanoView {
       viewer.zoom(clamp(viewer.getZoomLevel() + steps * 10, 0, 100));
     },
     setMarkers(specs: MarkerSpec[]) {
+      // Rebuilding pins that did not change would only churn the DOM under the pointer.
+      const signature = JSON.stringify([panoHeading, specs]);
+      if (signature === shown) return;
+      shown = signature;
       markers.clearMarkers();
       for (const m of specs) {
         if (m.base) {
@@ -77,17 +116,23 @@ export function createPsvView(container: HTMLElement): PanoView {
         markers.addMarker({
           id: m.id,
           position: position(m.heading, m.pitch),
-          html: `<span class="pin pin-${m.kind}" aria-hidden="true"><span class="pin-label">${m.label}</span></span>`,
+          // A native title rather than the plugin's tooltip: PSV 5.15 destroys a hidden tooltip
+          // both on a timer and on its transitionend, and when the timer wins, the transitionend
+          // already queued still arrives and removes the element a second time ("removeChild: The
+          // node to be removed is not a child of this node"). Re-rendering the pins while the
+          // pointer rests on one (it appears under the click that placed it) set that off.
+          html: `<span class="pin pin-${m.kind}" aria-hidden="true" title="${escapeHtml(m.title)}"><span class="pin-label">${escapeHtml(m.label)}</span></span>`,
           size: { width: 30, height: 30 },
           anchor: "center center",
-          tooltip: m.title,
           zIndex: m.kind === "pending" || m.kind === "selected" ? 10 : 1,
         });
       }
     },
     onPick(handler) {
-      viewer.addEventListener("click", ({ data }) => {
-        if (!data.rightclick) handler(toPov(data.yaw, data.pitch));
+      onTap(container, (x, y) => {
+        const box = container.getBoundingClientRect();
+        const p = viewer.dataHelper.viewerCoordsToSphericalCoords({ x: x - box.left, y: y - box.top });
+        if (p) handler(toPov(p.yaw, p.pitch));
       });
     },
     onMarker(handler) {

@@ -1,4 +1,5 @@
 // The task screen: viewer, controls, tag list, question panel, actions, tips and progress.
+// It renders the state of machine.ts and runs the effects: network, viewer, focus, messages.
 import { ApiError, post } from "../lib/api";
 import { round } from "../lib/angles";
 import { h, replace, tr } from "../lib/dom";
@@ -6,10 +7,11 @@ import { t, type Key } from "../lib/i18n";
 import { icons } from "../lib/icons";
 import { errorKey } from "../lib/join";
 import type { Campaign, Lease, SubmissionResult, TagBody } from "../lib/types";
+import { editable, initial, transition, type Event, type Mode, type State } from "./machine";
 import { confirmDialog, flagDialog, problemDialog, type ProblemReport } from "./dialogs";
 import { feedbackMarkers, feedbackPanel } from "./feedback";
 import { bindViewerKeys, showProgress, showStats, showTip, tagListItems } from "./sidebar";
-import { tagPanel, type Draft } from "./panel";
+import { tagPanel } from "./panel";
 import { prepare, send, type Outgoing, type SubmissionBody } from "./submit";
 import type { MarkerSpec, PanoView, Pov } from "./view";
 
@@ -18,7 +20,7 @@ export interface TaskScreen {
   view: PanoView | null;
   lease: Lease | null;
   results: SubmissionResult[];
-  readonly mode: string;
+  readonly mode: Mode;
   show(lease: Lease): Promise<void>;
   adopt(lease: Lease, tags: TagBody[]): void;
   resend(outgoing: Outgoing): void;
@@ -32,7 +34,14 @@ interface Options {
 }
 
 export function taskScreen(opts: Options): TaskScreen {
-  const viewerEl = h("div", { id: "viewer", class: "viewer", tabindex: 0, role: "application", i18nLabel: "viewer.label", "aria-describedby": "viewer-help" });
+  const viewerEl = h("div", {
+    id: "viewer",
+    class: "viewer",
+    tabindex: 0,
+    role: "application",
+    i18nLabel: "viewer.label",
+    "aria-describedby": "viewer-help",
+  });
   const help = h("p", { id: "viewer-help", class: "sr-only", i18n: "viewer.help" });
   const modeBanner = h("div", { class: "mode-banner", role: "status", hidden: true });
   const progress = h("div", { class: "progress-chips" });
@@ -53,16 +62,21 @@ export function taskScreen(opts: Options): TaskScreen {
   const actions = h("div", { class: "actions" }, submitBtn, h("div", { class: "row" }, noneBtn, problemBtn, skipBtn), flagBtn);
   const control = (key: Key, label: string, onClick: () => void) =>
     h("button", { type: "button", class: "ctl", i18nLabel: key, title: t(key), onClick }, label);
-  const tagCentre = h("button", { type: "button", class: "ctl tag-centre", id: "tag-centre", onClick: () => pick(view()?.pov()) }, h("span", { html: icons.crosshair }), h("span", { class: "ctl-text", i18n: "viewer.tagCentre" }));
+  const tagCentre = h(
+    "button",
+    { type: "button", class: "ctl tag-centre", id: "tag-centre", onClick: () => pick(view?.pov()) },
+    h("span", { html: icons.crosshair }),
+    h("span", { class: "ctl-text", i18n: "viewer.tagCentre" }),
+  );
   const controls = h(
     "div",
     { class: "viewer-controls" },
-    control("viewer.left", "◀", () => view()?.pan(-20, 0)),
-    control("viewer.up", "▲", () => view()?.pan(0, 10)),
-    control("viewer.down", "▼", () => view()?.pan(0, -10)),
-    control("viewer.right", "▶", () => view()?.pan(20, 0)),
-    control("viewer.zoomOut", "−", () => view()?.zoomBy(-1)),
-    control("viewer.zoomIn", "+", () => view()?.zoomBy(1)),
+    control("viewer.left", "◀", () => view?.pan(-20, 0)),
+    control("viewer.up", "▲", () => view?.pan(0, 10)),
+    control("viewer.down", "▼", () => view?.pan(0, -10)),
+    control("viewer.right", "▶", () => view?.pan(20, 0)),
+    control("viewer.zoomOut", "−", () => view?.zoomBy(-1)),
+    control("viewer.zoomIn", "+", () => view?.zoomBy(1)),
     tagCentre,
   );
   const element = h(
@@ -74,19 +88,22 @@ export function taskScreen(opts: Options): TaskScreen {
     h("div", { class: "side" }, tip, panelSlot, listTitle, list, actions, status, statsBox),
   );
 
-  const s = {
-    lease: null as Lease | null,
-    view: null as PanoView | null,
-    tags: [] as Draft[],
-    draft: null as Draft | null,
-    editing: null as number | null,
-    mode: "idle" as "idle" | "question" | "base" | "busy" | "feedback",
-    startedAt: "",
-    tipHidden: false,
-    results: [] as SubmissionResult[],
-    feedbackPins: [] as MarkerSpec[], // shown instead of the tags while feedback is on screen
-  };
-  const view = () => s.view;
+  let s: State = initial;
+  let view: PanoView | null = null;
+  let startedAt = "";
+  let tipHidden = false;
+  let panelShown = ""; // what the panel slot holds, so answers do not rebuild it
+  const results: SubmissionResult[] = [];
+
+  /** Apply an event; render when the state changed. Returns whether it did. */
+  function dispatch(event: Event): boolean {
+    const next = transition(s, event);
+    if (next === s) return false;
+    s = next;
+    render();
+    return true;
+  }
+
   const bodyTags = (): TagBody[] =>
     s.tags.map((d) => ({
       heading: round(d.heading),
@@ -103,6 +120,7 @@ export function taskScreen(opts: Options): TaskScreen {
   }
 
   function markers(): MarkerSpec[] {
+    if (s.mode === "feedback" && s.feedback) return feedbackMarkers(s.feedback.tags, s.feedback.result, (k) => t(k));
     const out: MarkerSpec[] = s.tags.map((d, i) => ({
       id: `tag-${i}`,
       heading: d.heading,
@@ -113,75 +131,92 @@ export function taskScreen(opts: Options): TaskScreen {
       title: t("list.item", { n: i + 1 }),
     }));
     if (s.draft && s.editing === null) {
-      out.push({ id: "pending", heading: s.draft.heading, pitch: s.draft.pitch, base: s.draft.base, kind: "pending", label: "+", title: t("tag.newTitle") });
+      out.push({
+        id: "pending",
+        heading: s.draft.heading,
+        pitch: s.draft.pitch,
+        base: s.draft.base,
+        kind: "pending",
+        label: "+",
+        title: t("tag.newTitle"),
+      });
     }
     return out;
   }
 
   function render() {
-    s.view?.setMarkers(s.mode === "feedback" ? s.feedbackPins : markers());
-    const busy = s.mode === "busy" || s.mode === "feedback" || !s.lease;
-    submitBtn.disabled = busy || s.tags.length === 0 || s.draft !== null;
-    for (const b of [noneBtn, problemBtn, skipBtn]) b.disabled = busy;
+    view?.setMarkers(markers());
+    const locked = !editable(s);
+    submitBtn.disabled = locked || s.tags.length === 0 || s.draft !== null;
+    for (const b of [noneBtn, problemBtn, skipBtn]) b.disabled = locked;
     flagBtn.disabled = !s.lease;
-    tagCentre.disabled = busy;
+    tagCentre.disabled = locked;
     tr(listTitle, "list.title", { n: s.tags.length });
-    replace(list, ...tagListItems(s.tags, s.editing, busy, edit, remove));
-    modeBanner.hidden = s.mode !== "base";
-    panelSlot.hidden = s.mode === "base"; // the whole photo is needed to click the ground
-    if (s.mode === "base") replace(modeBanner, h("span", { i18n: "tag.baseMode" }), " ", h("button", { type: "button", class: "link", i18n: "dialog.cancel", onClick: () => ((s.mode = "question"), renderPanel()) }));
+    replace(list, ...tagListItems([...s.tags], s.editing, locked, (i) => dispatch({ type: "edit", index: i }) && lookAtEdited(), remove));
+    const placing = s.mode === "placing";
+    // Filled on entering, so the status region announces it, and left alone while it shows.
+    if (placing && modeBanner.hidden) {
+      replace(
+        modeBanner,
+        h("span", { i18n: "tag.baseMode" }),
+        " ",
+        h("button", { type: "button", class: "link", i18n: "dialog.cancel", onClick: () => dispatch({ type: "cancel" }) }),
+      );
+    }
+    modeBanner.hidden = !placing;
+    panelSlot.hidden = placing; // the whole photo is needed to click the ground
     actions.hidden = s.mode === "feedback";
+    renderPanel();
   }
 
+  /** The question panel while a tag is open, the feedback after a tutorial task, else nothing;
+   * while an answer is on its way (submitting, error) the panel stays as it was. */
   function renderPanel() {
-    if (!s.draft || s.mode === "feedback") {
-      if (s.mode !== "feedback") replace(panelSlot);
-      render();
-      return;
+    if (s.mode === "submitting" || s.mode === "error") return;
+    const open = (s.mode === "answering" || s.mode === "placing") && s.draft;
+    const key = open ? `tag:${s.panel}` : s.mode === "feedback" ? "feedback" : "";
+    if (key === panelShown) return;
+    panelShown = key;
+    if (open && s.draft) {
+      replace(
+        panelSlot,
+        tagPanel(s.draft, s.editing === null ? null : s.editing + 1, {
+          onAnswer: (answer) => dispatch({ type: "answer", answer }),
+          onSave: save,
+          onCancel: closePanel,
+          onDelete: s.editing === null ? undefined : () => remove(s.editing!),
+          onBase: () => dispatch({ type: "markBase" }) && viewerEl.focus(),
+          onClearBase: () => dispatch({ type: "clearBase" }) && panelSlot.querySelector<HTMLElement>("#mark-base")?.focus(),
+        }),
+      );
+    } else if (key === "feedback" && s.feedback) {
+      const missed = s.feedback.result.missed;
+      replace(
+        panelSlot,
+        feedbackPanel(s.feedback.tags, s.feedback.result, {
+          onShowMissed: (i) => view?.look(missed[i].heading, missed[i].pitch),
+          onNext: () => void opts.onNext(),
+        }),
+      );
+    } else {
+      replace(panelSlot);
     }
-    const draft = s.draft;
-    replace(
-      panelSlot,
-      tagPanel(draft, s.editing === null ? null : s.editing + 1, {
-        onSave: save,
-        onCancel: closePanel,
-        onDelete: s.editing === null ? undefined : () => remove(s.editing!),
-        onBase: () => {
-          s.mode = "base";
-          render();
-          viewerEl.focus();
-        },
-        onClearBase: () => {
-          delete draft.base;
-          renderPanel();
-          panelSlot.querySelector<HTMLElement>("#mark-base")?.focus();
-        },
-      }),
-    );
-    render();
   }
 
   /** A click, a tap or Enter on the centre: place, move, or set the base of the open tag. */
   function pick(pov: Pov | undefined) {
-    if (!pov || s.mode === "busy" || s.mode === "feedback") return;
-    if (s.mode === "base" && s.draft) {
-      if (pov.pitch >= s.draft.pitch) return say("tag.baseAbove"); // the foot is below the camera
-      s.draft.base = { heading: pov.heading, pitch: pov.pitch };
-      s.mode = "question";
-      say("tag.baseDone");
-    } else if (s.draft) {
-      Object.assign(s.draft, { heading: pov.heading, pitch: pov.pitch, zoom: pov.zoom }); // a second click moves it
-    } else {
-      s.draft = { ...pov };
-      s.editing = null;
-      s.mode = "question";
-      say("tag.placed");
+    if (!pov) return;
+    const before = s.mode;
+    if (!dispatch({ type: "pick", pov })) {
+      if (before === "placing") say("tag.baseAbove"); // the foot is below the camera
+      return;
     }
-    renderPanel();
-    if (s.mode === "question") {
-      (panelSlot.querySelector("input[name=attachment]:checked, input[name=attachment]") as HTMLElement | null)?.focus({ preventScroll: true });
-      keepMarkVisible();
-    }
+    if (before === "placing") say("tag.baseDone");
+    else if (before === "idle") say("tag.placed");
+    (panelSlot.querySelector("input[name=attachment]:checked, input[name=attachment]") as HTMLElement | null)?.focus({
+      preventScroll: true,
+    });
+    keepMarkVisible();
   }
 
   /** On a phone the questions cover the lower screen: scroll so the mark sits above them. */
@@ -193,57 +228,43 @@ export function taskScreen(opts: Options): TaskScreen {
     window.scrollBy({ top: markY - (window.innerHeight - sheet) / 2 });
   }
 
-  function save() {
-    const draft = s.draft;
-    if (!draft?.attachment || !draft.camera_type) return;
-    if (s.editing === null) s.tags.push(draft);
-    else s.tags[s.editing] = draft;
-    say("tag.saved", { n: s.editing === null ? s.tags.length : s.editing + 1 });
-    closePanel();
+  function lookAtEdited() {
+    if (s.draft) view?.look(s.draft.heading, s.draft.pitch);
   }
 
-  function closePanel() {
-    s.draft = null;
-    s.editing = null;
-    if (s.mode !== "busy") s.mode = "idle";
-    renderPanel();
+  function save() {
+    const n = s.editing === null ? s.tags.length + 1 : s.editing + 1;
+    if (!dispatch({ type: "save" })) return;
+    say("tag.saved", { n });
     viewerEl.focus({ preventScroll: true });
   }
 
-  function edit(i: number) {
-    if (s.mode === "busy" || s.mode === "feedback") return;
-    s.editing = i;
-    s.draft = { ...s.tags[i], base: s.tags[i].base && { ...s.tags[i].base! } };
-    s.mode = "question";
-    renderPanel();
-    view()?.look(s.tags[i].heading, s.tags[i].pitch);
+  function closePanel() {
+    if (dispatch({ type: "cancel" }) && s.mode === "idle") viewerEl.focus({ preventScroll: true });
   }
 
   function remove(i: number) {
-    s.tags.splice(i, 1);
+    if (!dispatch({ type: "remove", index: i })) return;
     say("tag.deleted");
-    closePanel();
+    viewerEl.focus({ preventScroll: true });
   }
 
   async function show(lease: Lease) {
-    Object.assign(s, { lease, tags: [], draft: null, editing: null, mode: "busy" });
-    replace(panelSlot);
+    dispatch({ type: "load", lease });
     say("common.loading");
     showProgress(progress, tutorial, lease);
-    showTip(tip, lease, s.tipHidden, () => (s.tipHidden = true));
-    render();
+    showTip(tip, lease, tipHidden, () => (tipHidden = true));
     void showStats(statsBox);
     const pano = lease.task.panorama;
     const v = await opts.viewFor(lease, viewerEl);
-    if (s.view !== v) {
-      s.view = v;
+    if (view !== v) {
+      view = v;
       v?.onPick(pick);
-      v?.onMarker((id) => id.startsWith("tag-") && s.mode !== "feedback" && edit(Number(id.slice(4))));
+      v?.onMarker((id) => id.startsWith("tag-") && dispatch({ type: "edit", index: Number(id.slice(4)) }) && lookAtEdited());
     }
     if (!v) {
-      s.mode = "idle";
+      dispatch({ type: "loaded" });
       say("viewer.unsupported");
-      render();
       return;
     }
     try {
@@ -252,27 +273,24 @@ export function taskScreen(opts: Options): TaskScreen {
     } catch {
       say("viewer.loadFailed");
     }
-    s.startedAt = new Date().toISOString();
-    s.mode = "idle";
-    render();
+    if (s.lease !== lease) return; // another lease was shown meanwhile
+    startedAt = new Date().toISOString();
+    dispatch({ type: "loaded" });
     viewerEl.focus({ preventScroll: true });
   }
 
-  function adopt(lease: Lease, tags: TagBody[]) {
-    s.lease = lease;
-    s.mode = "idle";
-    void submit({ outcome: "cameras", tags });
+  /** Send the answer on screen, once: a double click finds the state already submitting. */
+  function submit(body: Omit<SubmissionBody, "idempotency_key" | "started_at">) {
+    const lease = s.lease;
+    if (!lease || !dispatch({ type: "submit" })) return;
+    void deliver(prepare(lease.id, { ...body, started_at: startedAt || undefined }));
   }
 
-  async function submit(body: Omit<SubmissionBody, "idempotency_key" | "started_at">, outgoing?: Outgoing) {
-    if (!s.lease || (s.mode === "busy" && !outgoing)) return; // a double click sends once
-    s.mode = "busy";
-    render();
+  async function deliver(out: Outgoing) {
     say("submit.sending");
-    const out = outgoing ?? prepare(s.lease.id, { ...body, started_at: s.startedAt || undefined });
     try {
       const result = await send(out, (n) => say("submit.retrying", { n }));
-      s.results.push(result);
+      results.push(result);
       await done(result, out.body.tags);
     } catch (error) {
       await failed(error, out);
@@ -280,17 +298,11 @@ export function taskScreen(opts: Options): TaskScreen {
   }
 
   async function done(result: SubmissionResult, tags: TagBody[]) {
-    if (result.feedback) {
-      s.mode = "feedback";
-      s.feedbackPins = feedbackMarkers(tags, result.feedback, (k) => t(k));
-      const missed = result.feedback.missed;
-      replace(panelSlot, feedbackPanel(tags, result.feedback, { onShowMissed: (i) => view()?.look(missed[i].heading, missed[i].pitch), onNext: () => void opts.onNext() }));
-      render();
-      say("submit.saved");
+    say("submit.saved");
+    if (dispatch({ type: "sent", tags, feedback: result.feedback })) {
       (panelSlot.querySelector("#feedback") as HTMLElement | null)?.focus();
       return;
     }
-    say("submit.saved");
     await opts.onNext();
   }
 
@@ -299,53 +311,65 @@ export function taskScreen(opts: Options): TaskScreen {
     if (code === "lease_used") return opts.onNext(); // already stored by an earlier attempt
     if (code === "lease_expired" || code === "assignment_not_found") {
       say("submit.expired");
-      const same = await opts.onRenew(s.lease!.task.id, out.body.tags).catch(() => "other");
-      if (same === "other") say("submit.expiredOther");
+      try {
+        if ((await opts.onRenew(s.lease!.task.id, out.body.tags)) === "other") say("submit.expiredOther");
+      } catch (renewError) {
+        dispatch({ type: "rejected" });
+        say(errorKey(renewError));
+      }
       return;
     }
     if (error instanceof ApiError && error.transient) {
       // The answer stays frozen (editing stays locked); "Try again" resends it with the same key.
-      replace(status, h("span", { i18n: "submit.offline" }), " ", h("button", { type: "button", class: "link", id: "retry-submit", i18n: "error.retry", onClick: () => void submit(out.body, out) }));
+      dispatch({ type: "offline" });
+      const retry = () => dispatch({ type: "retry" }) && void deliver(out);
+      replace(
+        status,
+        h("span", { i18n: "submit.offline" }),
+        " ",
+        h("button", { type: "button", class: "link", id: "retry-submit", i18n: "error.retry", onClick: retry }),
+      );
       return;
     }
-    s.mode = "idle";
-    render();
+    dispatch({ type: "rejected" });
     say(errorKey(error));
   }
 
-  async function submitCameras() {
-    if (s.tags.length === 0) return;
-    await submit({ outcome: "cameras", tags: bodyTags() });
+  function submitCameras() {
+    if (s.tags.length > 0) submit({ outcome: "cameras", tags: bodyTags() });
   }
 
   async function submitNone() {
     if (s.tags.length && !(await confirmDialog("confirm.noneTitle", "confirm.noneBody", "confirm.noneYes", { n: s.tags.length }))) return;
-    await submit({ outcome: "no_cameras", tags: [] });
+    submit({ outcome: "no_cameras", tags: [] });
   }
 
   async function reportProblem() {
     const report: ProblemReport | null = await problemDialog();
-    if (report) await submit({ outcome: "problem", tags: [], problem: report });
+    if (report) submit({ outcome: "problem", tags: [], problem: report });
   }
 
   async function skip() {
-    if (!s.lease || s.mode === "busy") return;
-    s.mode = "busy";
-    render();
+    const lease = s.lease;
+    if (!lease || !dispatch({ type: "submit" })) return;
     try {
-      await post(`/assignments/${s.lease.id}/skip`);
+      await post(`/assignments/${lease.id}/skip`);
     } catch (error) {
       // An expired or used lease is as good as skipped; anything else is worth telling.
       if (!(error instanceof ApiError && error.status === 409)) {
-        s.mode = "idle";
-        render();
+        dispatch({ type: "rejected" });
         return say(errorKey(error));
       }
     }
     await opts.onNext();
   }
 
-  bindViewerKeys(viewerEl, view, () => pick(view()?.pov()), () => (s.mode === "base" ? ((s.mode = "question"), renderPanel()) : closePanel()));
+  bindViewerKeys(
+    viewerEl,
+    () => view,
+    () => pick(view?.pov()),
+    closePanel,
+  );
   window.addEventListener("decoders:language", () => {
     render();
     if (s.lease) showProgress(progress, tutorial, s.lease);
@@ -354,17 +378,23 @@ export function taskScreen(opts: Options): TaskScreen {
   return {
     element,
     get view() {
-      return s.view;
+      return view;
     },
     get lease() {
       return s.lease;
     },
-    results: s.results,
+    results,
     get mode() {
       return s.mode;
     },
     show,
-    adopt,
-    resend: (out) => void submit(out.body, out),
+    adopt(lease: Lease, tags: TagBody[]) {
+      if (dispatch({ type: "adopt", lease }))
+        void deliver(prepare(lease.id, { outcome: "cameras", tags, started_at: startedAt || undefined }));
+    },
+    resend(out: Outgoing) {
+      // An answer a previous page left unconfirmed: sent as is, with its own key.
+      if (dispatch({ type: "submit" })) void deliver(out);
+    },
   };
 }

@@ -72,8 +72,22 @@ export function tagListItems(
         h("span", { i18n: `camera_type.${d.camera_type}` as Key }),
         h("span", { class: "meta" }, ` ${Math.round(d.heading)}° ${compass(d.heading)}${d.base ? " · ⊥" : ""}`),
       ),
-      h("button", { type: "button", class: "link", i18n: "list.edit", "aria-label": t("list.editN", { n: i + 1 }), disabled: busy, onClick: () => onEdit(i) }),
-      h("button", { type: "button", class: "link danger", i18n: "list.delete", "aria-label": t("list.deleteN", { n: i + 1 }), disabled: busy, onClick: () => onRemove(i) }),
+      h("button", {
+        type: "button",
+        class: "link",
+        i18n: "list.edit",
+        "aria-label": t("list.editN", { n: i + 1 }),
+        disabled: busy,
+        onClick: () => onEdit(i),
+      }),
+      h("button", {
+        type: "button",
+        class: "link danger",
+        i18n: "list.delete",
+        "aria-label": t("list.deleteN", { n: i + 1 }),
+        disabled: busy,
+        onClick: () => onRemove(i),
+      }),
     ),
   );
 }

@@ -3,6 +3,8 @@
 import { clamp, normalizeHeading } from "../lib/angles";
 import type { MarkerSpec, PanoView, Pov } from "./view";
 
+// The Maps JavaScript API is loaded at run time from Google and not typed here.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 declare global {
   interface Window {
     google?: any;

@@ -1,9 +1,13 @@
 // Fetch wrapper for /api/v1: cookies for auth, the CSRF header on writes, one error type.
+import type { ErrorCode } from "./types";
+
+/** A code from the API's catalogue, or one made here when no envelope came back. */
+export type ApiErrorCode = ErrorCode | "network" | `http_${number}`;
 
 export class ApiError extends Error {
   constructor(
     readonly status: number, // 0 when the request never got an answer
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
@@ -30,11 +34,7 @@ function cookie(name: string): string | undefined {
 }
 
 /** Call the API; resolves for 2xx (data is null for 204), rejects with ApiError otherwise. */
-export async function request<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Result<T>> {
+export async function request<T>(method: string, path: string, body?: unknown): Promise<Result<T>> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const csrf = cookie("decoders_csrf");
   if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
@@ -51,20 +51,15 @@ export async function request<T>(
     throw new ApiError(0, "network", "No connection to the server.");
   }
   const text = await response.text();
-  let data: unknown = null;
+  let data: unknown;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
     data = null;
   }
   if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string; details?: unknown } })?.error;
-    throw new ApiError(
-      response.status,
-      error?.code ?? `http_${response.status}`,
-      error?.message ?? response.statusText,
-      error?.details,
-    );
+    const error = (data as { error?: { code?: ErrorCode; message?: string; details?: unknown } } | null)?.error;
+    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText, error?.details);
   }
   return { status: response.status, data: data as T };
 }

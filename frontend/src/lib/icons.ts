@@ -41,7 +41,13 @@ export const pictograms = {
 
 export const icons = {
   crosshair: `<svg viewBox="0 0 40 40" width="40" height="40" aria-hidden="true" focusable="false"><g stroke="#fff" stroke-width="4" stroke-linecap="round"><path d="M20 4v10M20 26v10M4 20h10M26 20h10"/></g><g stroke="#e63946" stroke-width="2" stroke-linecap="round"><path d="M20 4v10M20 26v10M4 20h10M26 20h10"/></g></svg>`,
-  look: svg(`<circle cx="24" cy="24" r="18"/><path d="M24 6v6M24 36v6M6 24h6M36 24h6"/><circle cx="24" cy="24" r="4" fill="currentColor"/>`, 32),
+  look: svg(
+    `<circle cx="24" cy="24" r="18"/><path d="M24 6v6M24 36v6M6 24h6M36 24h6"/><circle cx="24" cy="24" r="4" fill="currentColor"/>`,
+    32,
+  ),
   click: svg(`<path d="M14 8l4 26 6-9 10 10 4-4-10-10 9-6z" fill="currentColor" fill-opacity=".15"/>`, 32),
-  questions: svg(`<rect x="6" y="8" width="36" height="28" rx="5"/><path d="M16 44l6-8"/><path d="M19 18a5 5 0 1 1 6 5v3"/><circle cx="25" cy="31" r=".8" fill="currentColor"/>`, 32),
+  questions: svg(
+    `<rect x="6" y="8" width="36" height="28" rx="5"/><path d="M16 44l6-8"/><path d="M19 18a5 5 0 1 1 6 5v3"/><circle cx="25" cy="31" r=".8" fill="currentColor"/>`,
+    32,
+  ),
 };

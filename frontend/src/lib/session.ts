@@ -35,7 +35,7 @@ export async function logout(): Promise<void> {
 }
 
 /** Keys and URLs the browser may use; an API without /config means "none configured". */
-export async function publicConfig(): Promise<PublicConfig> {
+export async function publicConfig(): Promise<Partial<PublicConfig>> {
   try {
     return await get<PublicConfig>("/config");
   } catch {
@@ -51,8 +51,7 @@ export async function campaigns(): Promise<Campaign[]> {
 export async function chooseCampaign(): Promise<{ campaign: Campaign | null; all: Campaign[] }> {
   const all = await campaigns();
   const wanted = new URLSearchParams(location.search).get("campaign");
-  const campaign =
-    all.find((c) => c.slug === wanted) ?? all.find((c) => c.status === "open") ?? all[0] ?? null;
+  const campaign = all.find((c) => c.slug === wanted) ?? all.find((c) => c.status === "open") ?? all[0] ?? null;
   return { campaign, all };
 }
 

@@ -18,9 +18,7 @@ function navLinks(): HTMLElement[] {
     ["map", "/map/", { i18n: "nav.map" }],
   ];
   if (roleAtLeast(state.user, "coordinator")) links.push(["coordinator", "/coordinator/", { i18n: "nav.coordinator" }]);
-  return links.map(([name, href, attrs]) =>
-    h("a", { ...attrs, href, "aria-current": name === state.page ? "page" : undefined }),
-  );
+  return links.map(([name, href, attrs]) => h("a", { ...attrs, href, "aria-current": name === state.page ? "page" : undefined }));
 }
 
 function renderAccount(): void {

@@ -1,98 +1,36 @@
-// Shapes of the API responses the pages read (see /api/v1/openapi.json).
+// The API's shapes as the pages name them: aliases of the types generated from
+// /api/v1/openapi.json at build time (api-types.ts, by `npm run api-types`), so a field the
+// server renames or drops breaks `tsc` here instead of a page at run time.
+import type { components } from "./api-types";
 
-export interface User {
-  id: number;
-  public_id: string;
-  role: "decoder" | "expert" | "coordinator" | "admin";
-  email: string | null;
-  display_name: string | null;
-  is_anonymous: boolean;
-  locale: string | null;
-}
+type Schemas = components["schemas"];
 
-export interface Campaign {
-  slug: string;
-  name: string;
-  description: string;
-  status: string;
-  votes_per_task: number;
-}
+export type User = Schemas["UserRead"];
+export type Campaign = Schemas["CampaignRead"];
+export type Panorama = Schemas["PanoramaRead"];
+export type Lease = Schemas["AssignmentRead"];
+export type Feedback = Schemas["Feedback"];
+export type SubmissionResult = Schemas["SubmissionResult"];
+export type Stats = Schemas["UserStats"];
+export type Flag = Schemas["FlagRead"];
+export type Progress = Schemas["ProgressRead"];
+export type PublicConfig = Schemas["PublicConfig"];
 
-export interface Panorama {
-  provider: "equirect" | "google" | "mapillary";
-  image_url?: string | null;
-  pano_id?: string | null;
-  lat: number;
-  lon: number;
-  captured_at?: string | null;
-  heading?: number | null;
-}
+/**
+ * Every error code the API can return, from the `ErrorCode` enum its error envelope uses.
+ * Until the backend publishes that schema this falls back to `string`, and comparisons with
+ * code literals go unchecked; once it does, a literal the API no longer has fails `tsc`.
+ */
+export type ErrorCode = Schemas extends { ErrorCode: infer Code extends string } ? Code : string;
 
-export interface Lease {
-  id: number;
-  expires_at: string;
-  tutorial: boolean;
-  task: { id: number; known_answer: boolean; panorama: Panorama };
-  progress: { tasks_done: number; tutorial_remaining: number };
-}
-
+// The answers the tagging screen offers (DESIGN §2); the API takes them as strings.
 export type Attachment = "street_furniture" | "building" | "other";
 export type CameraType = "dome_ptz" | "bullet" | "unknown";
 
-export interface TagBody {
-  heading: number;
-  pitch: number;
-  zoom: number;
+/** One tag as the submission body sends it. */
+export type TagBody = Omit<Schemas["TagIn"], "attachment" | "camera_type" | "base_heading" | "base_pitch"> & {
   attachment: Attachment;
   camera_type: CameraType;
   base_heading?: number;
   base_pitch?: number;
-}
-
-export interface Feedback {
-  matched: { tag: number; camera: number; attachment_ok: boolean; type_ok: boolean }[];
-  missed: { heading: number; pitch: number; attachment: Attachment; camera_type: CameraType }[];
-  false_tags: number[];
-  recall: number | null;
-  precision: number | null;
-}
-
-export interface SubmissionResult {
-  id: number;
-  task_id: number;
-  feedback?: Feedback | null;
-}
-
-export interface Stats {
-  tasks_done: number;
-  cameras_tagged: number;
-  no_camera_tasks: number;
-  problems_reported: number;
-  known_answer_tasks: number;
-  known_answer_recall: number | null;
-  known_answer_precision: number | null;
-}
-
-export interface Flag {
-  id: number;
-  task_id: number;
-  author: string;
-  body: string;
-  created_at: string;
-}
-
-export interface Progress {
-  tasks_total: number;
-  tasks_complete: number;
-  tasks_in_progress: number;
-  tasks_review: number;
-  submissions: number;
-  by_area: { area: string; kind: string; tasks_total: number; tasks_complete: number }[];
-  by_day: { day: string; submissions: number; tasks_completed: number }[];
-}
-
-export interface PublicConfig {
-  google_maps_key?: string | null;
-  mapillary_token?: string | null;
-  basemap_style_url?: string | null;
-}
+};

@@ -91,7 +91,15 @@ export function ourLayers(areaBreaks: number[]): LayerSpecification[] {
       filter: cameraFilter("all"),
       paint: {
         "circle-radius": ["interpolate", ["linear"], ["zoom"], 14, 4, 18, 8],
-        "circle-color": ["match", ["get", "attachment"], "street_furniture", ATTACHMENT_COLORS.street_furniture, "building", ATTACHMENT_COLORS.building, ATTACHMENT_COLORS.other],
+        "circle-color": [
+          "match",
+          ["get", "attachment"],
+          "street_furniture",
+          ATTACHMENT_COLORS.street_furniture,
+          "building",
+          ATTACHMENT_COLORS.building,
+          ATTACHMENT_COLORS.other,
+        ],
         "circle-stroke-color": "#ffffff",
         "circle-stroke-width": 1.5,
       },

@@ -130,4 +130,4 @@ async function start(): Promise<void> {
 }
 
 document.title = `Decoders — ${t("title.map")}`;
-initShell("map").then(start);
+void initShell("map").then(start);

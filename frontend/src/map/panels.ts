@@ -98,7 +98,11 @@ export function areaTable(areas: AreaFeature[], onPick: (a: AreaFeature) => void
           h(
             "table",
             { id: "area-table" },
-            h("thead", {}, h("tr", {}, h("th", { scope: "col", i18n: "map.col.area" }), ...shown.map(([k]) => h("th", { scope: "col", i18n: k })))),
+            h(
+              "thead",
+              {},
+              h("tr", {}, h("th", { scope: "col", i18n: "map.col.area" }), ...shown.map(([k]) => h("th", { scope: "col", i18n: k }))),
+            ),
             h(
               "tbody",
               {},
