@@ -56,9 +56,8 @@ async function viewFor(lease: Lease, container: HTMLElement): Promise<PanoView |
 const BUSY_TRIES = 8;
 const BUSY_MAX_WAIT_S = 10;
 
-/** A 503 `busy` (compared as a string: the generated ErrorCode may not list it yet). */
-const isBusy = (error: unknown): error is ApiError =>
-  error instanceof ApiError && error.status === 503 && (error.code as string) === "busy";
+/** A 503 `busy`: tasks are left for you, but all are being handed out to others right now. */
+const isBusy = (error: unknown): error is ApiError => error instanceof ApiError && error.status === 503 && error.code === "busy";
 
 /** The live lease or a new one (null: nothing left), waiting out `busy` answers. */
 async function lease(slug: string): Promise<Lease | null> {
