@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -60,7 +61,8 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
-        connect_args={"options": options, "application_name": application_name},
+        # The process id tells the workers apart in pg_stat_activity (bench/assignment.py).
+        connect_args={"options": options, "application_name": f"{application_name}-{os.getpid()}"},
     )
 
 
@@ -76,8 +78,12 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as exc:
+        # An error may report a change that must stand (AppError.keep_changes).
+        if getattr(exc, "keep_changes", False):
+            session.commit()
+        else:
+            session.rollback()
         raise
     finally:
         session.close()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -16,7 +17,7 @@ from app.api.public_cache import PublicCache
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.localdb import database_url
-from app.middleware import BodySizeLimit, DatabaseFaults
+from app.middleware import BodySizeLimit, ConcurrencyLimit, DatabaseFaults
 from app.settings import Settings, get_settings
 
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
@@ -29,9 +30,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         url = database_url(settings)
+        # One connection per request thread; downloads and the queue worker have their own.
         engine = make_engine(
             url,
+            pool_size=settings.threads,
+            max_overflow=0,
             statement_timeout_ms=settings.db_statement_timeout_ms,
             idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
         )
@@ -88,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(DatabaseFaults)
     install_cors(app, settings.cors_origins)
     app.add_middleware(BodySizeLimit)
+    # Outermost: a request waiting for its turn holds neither a thread nor a connection.
+    app.add_middleware(ConcurrencyLimit, limit=settings.threads)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     for router in ROOT_ROUTERS:

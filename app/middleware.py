@@ -6,6 +6,7 @@ error deep in a query into a clear 422 on every route at once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -205,3 +206,24 @@ _FAULT_MESSAGES = {
     "busy": "The database is busy; try again shortly.",
     "unavailable": "The database is unavailable; try again shortly.",
 }
+
+
+class ConcurrencyLimit:
+    """Run at most `limit` HTTP requests at once in this process; the rest wait their turn.
+
+    Each running request may hold a database connection from its first query to its commit,
+    also while it waits for a thread between its dependencies and its endpoint. Bounding the
+    running requests by the thread count bounds the connections too, so a pool of that size
+    never overflows (no connection opened and closed per request) and never starves.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.slots = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            await self.app(scope, receive, send)

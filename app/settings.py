@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     register_per_address: int = Field(default=20, ge=1)
     # Public aggregates (progress, density) are cached per worker for this long (0: never).
     public_cache_seconds: float = Field(default=10.0, ge=0)
+    # Threads serving the synchronous endpoints of one worker process (AnyIO's default is 40).
+    # The request pool holds as many connections and never opens more (downloads and the
+    # reconciliation worker have pools of their own), and at most this many requests run at
+    # once (the rest queue in the event loop), so no request ever waits for a connection and
+    # none is opened per request.
+    threads: int = Field(default=40, ge=1, le=1000)
     reconcile_worker: bool = True
     # The worker polls the queue this often when idle, and re-runs cross-task matching and
     # reliability for campaigns with new results this often (0 turns periodic runs off).

@@ -1,30 +1,43 @@
-"""Benchmark: next-task + submit throughput and latency over HTTP, beside the same SQL run directly.
+"""Benchmark: lease + submit pairs over HTTP against the framework's floor and the SQL ceiling.
 
     .venv/bin/python bench/assignment.py [--tasks 10000] [--seconds 15] [--clients 1,16,64]
 
 Creates its own database `decoders_bench_assignment` on the local cluster (or the server of
-DATABASE_URL), seeds a campaign of --tasks tasks (votes 3), starts uvicorn with one worker per
-core, and for each client count runs closed-loop decoders (lease, then submit 0-3 tags) for
---seconds. The ceiling runs the same transactions (advisory lock, expiry, previous position,
-candidate query with FOR UPDATE SKIP LOCKED, lease insert; then lease lock, submission and tag
-inserts, conditional vote update) straight through psycopg2 from as many threads. Prints a table.
+DATABASE_URL) and serves it with `uvicorn app.main:app --workers 2` (--workers). For each client
+count it seeds a fresh campaign of --tasks tasks (votes 3) and runs closed-loop asyncio
+decoders (lease, then submit 0-3 tags; 503 busy is retried and counted) for --seconds. Then:
+
+- floor: the same client on `GET /api/v1/health` at the largest client count, the framework's
+  own speed on this machine (one pooled session and two tiny queries per request);
+- ceiling: the same transactions (app/sql files, same locks and writes) straight through
+  psycopg2 from as many threads, without HTTP, pydantic or the ORM.
+
+Per row it also reports new PostgreSQL sessions per second (pg_stat_database.sessions: a pool
+that churns opens connections all the time) and, for HTTP rows, the share of active backends
+per worker process (application_name carries the pid), sampled every 50 ms, to show both
+workers got load. The client is a minimal keep-alive HTTP/1.1 client on uvloop, so that the
+load generator costs far less CPU than the server it measures on the same cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
+import json
 import os
 import random
+import re
 import statistics
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psycopg2
 from sqlalchemy.engine import make_url
 
@@ -35,13 +48,13 @@ from tests import db as testdb
 from tests.live import live_server
 
 DB_NAME = "decoders_bench_assignment"
+SQL = Path(__file__).resolve().parent.parent / "app" / "sql"
 
 
-def seed(url: str, tasks: int, users: int) -> tuple[str, list[str]]:
-    """A campaign of `tasks` tasks and `users` decoders with tokens; returns (slug, tokens)."""
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def seed(dsn: str, tasks: int, users: int) -> tuple[str, int, list[tuple[int, str]]]:
+    """A campaign of `tasks` tasks and `users` decoders; returns (slug, id, [(user id, token)])."""
     slug = f"bench-{uuid.uuid4().hex[:6]}"
-    tokens = [uuid.uuid4().hex + uuid.uuid4().hex for _ in range(users)]
+    decoders = []
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO campaigns (slug, name, status, tutorial_tasks, known_answer_every) "
@@ -60,7 +73,8 @@ def seed(url: str, tasks: int, users: int) -> tuple[str, list[str]]:
             """,
             (campaign_id, tasks, campaign_id),
         )
-        for i, token in enumerate(tokens):
+        for i in range(users):
+            token = uuid.uuid4().hex + uuid.uuid4().hex
             cur.execute(
                 "INSERT INTO users (public_id, is_anonymous) VALUES (%s, true) RETURNING id",
                 (f"d-bench{uuid.uuid4().hex[:10]}{i}",),
@@ -71,142 +85,343 @@ def seed(url: str, tasks: int, users: int) -> tuple[str, list[str]]:
                 "VALUES (%s, %s, now() + interval '1 day')",
                 (user_id, hashlib.sha256(token.encode()).hexdigest()),
             )
-    return slug, tokens
+            decoders.append((user_id, token))
+        cur.execute("ANALYZE tasks")
+    return slug, campaign_id, decoders
 
 
-def http_worker(base: str, slug: str, token: str, stop: float, lat: list[float]) -> None:
-    rng = random.Random(token)
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
-        while time.monotonic() < stop:
-            t0 = time.perf_counter()
-            lease = c.post(f"/api/v1/campaigns/{slug}/assignments")
-            if lease.status_code == 204:
-                return
-            tags = [
-                {
-                    "heading": rng.uniform(0, 359),
-                    "pitch": rng.uniform(0, 30),
-                    "zoom": 1,
-                    "attachment": "building",
-                    "camera_type": "bullet",
-                }
-                for _ in range(rng.randint(0, 3))
-            ]
-            body = {
-                "idempotency_key": uuid.uuid4().hex,
-                "tags": tags,
-                "outcome": "cameras" if tags else "no_cameras",
-            }
-            done = c.post(f"/api/v1/assignments/{lease.json()['id']}/submission", json=body)
-            assert done.status_code == 201, done.text
-            lat.append(time.perf_counter() - t0)
+# Each client reconnects after this many requests. Connections opened in a burst all land on
+# whichever worker accepts first; reconnecting lets the less busy worker take new ones, so both
+# workers share the load as they would behind a load balancer (the floor pays the same).
+RECONNECT_EVERY = 8
 
 
-NEXT = (Path(__file__).resolve().parent.parent / "app" / "sql" / "next_task.sql").read_text()
+class Http:
+    """One keep-alive HTTP/1.1 connection: just enough for JSON requests to uvicorn."""
+
+    def __init__(self, host: str, port: int, token: str | None = None) -> None:
+        self.host, self.port = host, port
+        self.auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        self.sent = 0
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def call(self, method: str, path: str, body: object = None) -> tuple[int, bytes]:
+        self.sent += 1
+        if self.sent % RECONNECT_EVERY == 0:
+            self.close()
+            await self.open()
+        data = json.dumps(body).encode() if body is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.auth}"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + data)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        payload = await self.reader.readexactly(length) if length else b""
+        return status, payload
+
+    def close(self) -> None:
+        self.writer.close()
 
 
-def sql_worker(dsn: str, campaign_id: int, user_id: int, stop: float, lat: list[float]) -> None:
-    """The same statements the services run, without HTTP, pydantic or the ORM."""
-    import re
+@dataclass
+class Tally:
+    """Latencies of completed units of work, and what else happened."""
 
-    query = re.sub(r":(\w+)", r"%(\1)s", NEXT.replace("::", "§")).replace("§", "::")
-    rng = random.Random(user_id)
-    conn = psycopg2.connect(dsn)
-    cur = conn.cursor()
+    latencies: list[float] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+def _tags(rng: random.Random) -> list[dict[str, object]]:
+    return [
+        {
+            "heading": rng.uniform(0, 359),
+            "pitch": rng.uniform(0, 30),
+            "zoom": 1,
+            "attachment": "building",
+            "camera_type": "bullet",
+        }
+        for _ in range(rng.randint(0, 3))
+    ]
+
+
+async def decoder(http: Http, slug: str, stop: float, tally: Tally, rng: random.Random) -> None:
+    """Lease then submit, until time is up or nothing is left."""
     while time.monotonic() < stop:
         t0 = time.perf_counter()
-        cur.execute("SELECT pg_advisory_xact_lock(7301, %s)", (user_id,))
-        cur.execute(
-            "UPDATE assignments SET status='expired' WHERE id IN (SELECT id FROM assignments "
-            "WHERE campaign_id=%s AND status='live' AND expires_at <= now() "
-            "FOR UPDATE SKIP LOCKED)",
-            (campaign_id,),
-        )
-        cur.execute(
-            "SELECT ST_X(p.geom), ST_Y(p.geom) FROM assignments a JOIN tasks t ON t.id = a.task_id "
-            "JOIN panoramas p ON p.id = t.panorama_id WHERE a.user_id = %s "
-            "ORDER BY a.created_at DESC, a.id DESC LIMIT 1",
-            (user_id,),
-        )
-        prev = cur.fetchone() or (None, None)
-        cur.execute(
-            query,
-            {
-                "campaign_id": campaign_id,
-                "user_id": user_id,
-                "tutorial": False,
-                "known_only": False,
-                "votes": 3,
-                "exclude": [],
-                "prev_lon": prev[0],
-                "prev_lat": prev[1],
-                "limit": 8,
-            },
-        )
-        row = cur.fetchone()
-        if row is None:
-            conn.commit()
+        status, body = await http.call("POST", f"/api/v1/campaigns/{slug}/assignments")
+        while status == 503:  # busy: the app would wait Retry-After; here, ask again at once
+            tally.outcomes["busy"] += 1
+            status, body = await http.call("POST", f"/api/v1/campaigns/{slug}/assignments")
+        if status == 204:
+            tally.outcomes["nothing_left"] += 1
             return
-        cur.execute(
-            "INSERT INTO assignments (campaign_id, task_id, user_id, expires_at, created_at) "
-            "VALUES (%s, %s, %s, now() + interval '20 minutes', now()) RETURNING id",
-            (campaign_id, row[0], user_id),
-        )
-        assignment_id = cur.fetchone()[0]
-        conn.commit()
-        cur.execute("SELECT task_id FROM assignments WHERE id = %s FOR UPDATE", (assignment_id,))
-        cur.execute("SELECT id FROM tasks WHERE id = %s FOR UPDATE", (row[0],))
-        n = rng.randint(0, 3)
-        cur.execute(
-            "INSERT INTO submissions (campaign_id, task_id, user_id, assignment_id, "
-            "idempotency_key, outcome, n_all, n_building, n_bullet, started_at) "
-            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,now()) "
-            "RETURNING id",
-            (
-                campaign_id,
-                row[0],
-                user_id,
-                assignment_id,
-                uuid.uuid4().hex,
-                "cameras" if n else "no_cameras",
-                n,
-                n,
-                n,
-            ),
-        )
-        sub_id = cur.fetchone()[0]
-        for i in range(n):
-            cur.execute(
-                "INSERT INTO tags (submission_id, task_id, user_id, ordinal, heading, pitch, zoom, "
-                "attachment, camera_type) VALUES (%s,%s,%s,%s,%s,%s,1,'building','bullet')",
-                (sub_id, row[0], user_id, i, rng.uniform(0, 359), rng.uniform(0, 30)),
-            )
-        cur.execute(
-            "UPDATE tasks SET valid_submissions = valid_submissions + 1 WHERE id = %s "
-            "AND valid_submissions < 3",
-            (row[0],),
-        )
-        cur.execute("UPDATE assignments SET status='submitted' WHERE id = %s", (assignment_id,))
-        conn.commit()
-        lat.append(time.perf_counter() - t0)
-    conn.close()
+        if status not in (200, 201):
+            tally.outcomes[f"lease_{status}"] += 1
+            continue
+        tags = _tags(rng)
+        answer = {
+            "idempotency_key": uuid.uuid4().hex,
+            "tags": tags,
+            "outcome": "cameras" if tags else "no_cameras",
+        }
+        lease_id = json.loads(body)["id"]
+        status, _ = await http.call("POST", f"/api/v1/assignments/{lease_id}/submission", answer)
+        if status != 201:
+            tally.outcomes[f"submit_{status}"] += 1
+            continue
+        tally.latencies.append(time.perf_counter() - t0)
 
 
-def run(
-    clients: int, seconds: float, make: Callable[[int, float, list[float]], threading.Thread]
-) -> tuple[float, float, float]:
-    lat: list[float] = []
+async def health(http: Http, stop: float, tally: Tally) -> None:
+    while time.monotonic() < stop:
+        t0 = time.perf_counter()
+        status, _ = await http.call("GET", "/api/v1/health")
+        if status != 200:
+            tally.outcomes[f"health_{status}"] += 1
+            continue
+        tally.latencies.append(time.perf_counter() - t0)
+
+
+async def drive(
+    host: str,
+    port: int,
+    tokens: list[str | None],
+    seconds: float,
+    work: Callable[..., Awaitable[None]],
+) -> tuple[Tally, float]:
+    """Open one connection per client, run `work` on each for `seconds`; (tally, elapsed)."""
+    conns = [Http(host, port, token) for token in tokens]
+    await asyncio.gather(*(c.open() for c in conns))
+    tally = Tally()
     stop = time.monotonic() + seconds
-    threads = [make(i, stop, lat) for i in range(clients)]
+    start = time.monotonic()
+    await asyncio.gather(*(work(c, stop, tally, i) for i, c in enumerate(conns)))
+    elapsed = time.monotonic() - start
+    for c in conns:
+        c.close()
+    return tally, elapsed
+
+
+class Monitor(threading.Thread):
+    """Samples pg_stat_activity for active backends per application_name while a row runs."""
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__(daemon=True)
+        self.dsn, self.halt, self.active = dsn, threading.Event(), Counter[str]()
+
+    def run(self) -> None:
+        conn = psycopg2.connect(self.dsn)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            while not self.halt.wait(0.05):
+                cur.execute(
+                    "SELECT application_name, count(*) FROM pg_stat_activity WHERE datname = "
+                    "current_database() AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1"
+                )
+                for name, n in cur.fetchall():
+                    self.active[name or "?"] += n
+        conn.close()
+
+
+def sessions_opened(dsn: str) -> int:
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return int(cur.fetchone()[0])
+
+
+@dataclass
+class Row:
+    path: str
+    clients: int
+    rate: float
+    p50: float
+    p99: float
+    new_conns: float
+    workers: str
+    notes: str
+
+
+def measure(dsn: str, path: str, clients: int, run: Callable[[], tuple[Tally, float]]) -> Row:
+    """Run one row with the connection counter and the per-worker sampler around it."""
+    monitor = Monitor(dsn)
+    before = sessions_opened(dsn)
+    monitor.start()
+    tally, elapsed = run()
+    monitor.halt.set()
+    monitor.join()
+    # The sampler's and the counter's own connections are two of the sessions opened.
+    opened = sessions_opened(dsn) - before - 2
+    lat = sorted(tally.latencies)
+    workers = {k: v for k, v in monitor.active.items() if k.startswith("decoders-")}
+    total = sum(workers.values()) or 1
+    share = "/".join(f"{100 * v / total:.0f}%" for _, v in sorted(workers.items()))
+    return Row(
+        path,
+        clients,
+        len(lat) / elapsed,
+        statistics.median(lat) * 1000 if lat else float("nan"),
+        lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan"),
+        max(opened, 0) / elapsed,
+        share or "-",
+        " ".join(f"{k}={v}" for k, v in sorted(tally.outcomes.items())),
+    )
+
+
+def _psycopg(name: str) -> str:
+    """An app/sql file with psycopg2's %(name)s placeholders."""
+    return re.sub(r"(?<!:):(\w+)", r"%(\1)s", (SQL / f"{name}.sql").read_text())
+
+
+def sql_pair(
+    cur: psycopg2.extensions.cursor, campaign_id: int, user_id: int, rng: random.Random
+) -> bool:
+    """One lease and one submission through the statements the services run; False when done."""
+    cur.execute("SELECT pg_advisory_xact_lock(7301, %s)", (user_id,))
+    cur.execute(
+        "SELECT status, votes_per_task FROM campaigns WHERE id = %s FOR SHARE", (campaign_id,)
+    )
+    cur.execute(EXPIRE, {"campaign_id": campaign_id})
+    cur.execute(STATE, {"campaign_id": campaign_id, "user_id": user_id})
+    state = cur.fetchone()
+    cur.execute(
+        "SELECT id FROM assignments WHERE campaign_id = %s AND user_id = %s AND status = 'live'",
+        (campaign_id, user_id),
+    )
+    params = {
+        "campaign_id": campaign_id,
+        "user_id": user_id,
+        "votes": 3,
+        "lon": state[2],
+        "lat": state[3],
+    }
+    cur.execute(NEAREST if state[2] is not None else FIRST, params)
+    row = cur.fetchone()
+    if row is None:
+        cur.connection.commit()
+        return False
+    task_id = row[0]
+    cur.execute(
+        "SELECT * FROM tasks t JOIN panoramas p ON p.id = t.panorama_id WHERE t.id = %s", (task_id,)
+    )
+    cur.execute(
+        "INSERT INTO assignments (campaign_id, task_id, user_id, known_answer, expires_at, "
+        "created_at) VALUES (%s, %s, %s, false, now() + interval '20 minutes', now()) RETURNING id",
+        (campaign_id, task_id, user_id),
+    )
+    assignment_id = cur.fetchone()[0]
+    cur.connection.commit()
+    cur.execute("SELECT * FROM assignments WHERE id = %s FOR UPDATE", (assignment_id,))
+    cur.execute(
+        "SELECT id FROM submissions WHERE user_id = %s AND idempotency_key = 'x'", (user_id,)
+    )
+    cur.execute("SELECT * FROM campaigns WHERE id = %s FOR SHARE", (campaign_id,))
+    cur.execute("SELECT * FROM tasks WHERE id = %s FOR NO KEY UPDATE", (task_id,))
+    n = rng.randint(0, 3)
+    cur.execute(
+        "INSERT INTO submissions (campaign_id, task_id, user_id, assignment_id, idempotency_key, "
+        "request_hash, outcome, n_all, n_building, n_bullet, started_at) "
+        "VALUES (%s,%s,%s,%s,%s,'h',%s,%s,%s,%s,now()) RETURNING id",
+        (
+            campaign_id,
+            task_id,
+            user_id,
+            assignment_id,
+            uuid.uuid4().hex,
+            "cameras" if n else "no_cameras",
+            n,
+            n,
+            n,
+        ),
+    )
+    sub_id = cur.fetchone()[0]
+    if n:
+        cur.execute(
+            "INSERT INTO tags (submission_id, task_id, user_id, ordinal, heading, pitch, zoom, "
+            "attachment, camera_type) SELECT %s, %s, %s, g, random() * 359, random() * 30, 1, "
+            "'building', 'bullet' FROM generate_series(0, %s - 1) g",
+            (sub_id, task_id, user_id, n),
+        )
+    cur.execute(
+        "UPDATE tasks SET valid_submissions = valid_submissions + 1 WHERE id = %s "
+        "AND valid_submissions < 3 RETURNING valid_submissions",
+        (task_id,),
+    )
+    if cur.fetchone()[0] >= 3:
+        cur.execute(
+            "UPDATE tasks SET status = 'complete', completed_at = now() WHERE id = %s", (task_id,)
+        )
+        cur.execute(
+            "INSERT INTO reconcile_jobs (task_id, campaign_id) VALUES (%s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (task_id, campaign_id),
+        )
+    cur.execute(
+        "UPDATE assignments SET status = 'submitted', finished_at = now() WHERE id = %s",
+        (assignment_id,),
+    )
+    cur.connection.commit()
+    return True
+
+
+EXPIRE = (
+    "UPDATE assignments SET status = 'expired', finished_at = now() WHERE id IN ("
+    "SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id WHERE a.campaign_id = "
+    "%(campaign_id)s AND a.status = 'live' AND a.expires_at <= now() "
+    "FOR UPDATE OF a, t SKIP LOCKED)"
+)
+STATE = _psycopg("decoder_state")
+NEAREST = _psycopg("next_task")
+FIRST = NEAREST.replace("c.pos <-> point(%(lon)s, %(lat)s)", "c.id")
+
+
+def sql_rows(
+    dsn: str, campaign_id: int, user_ids: list[int], seconds: float
+) -> tuple[Tally, float]:
+    tally = Tally()
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def worker(user_id: int) -> None:
+        rng = random.Random(user_id)
+        conn = psycopg2.connect(dsn, options="-c jit=off")  # as the app's engine
+        with conn.cursor() as cur:
+            while time.monotonic() < stop:
+                t0 = time.perf_counter()
+                if not sql_pair(cur, campaign_id, user_id, rng):
+                    break
+                with lock:
+                    tally.latencies.append(time.perf_counter() - t0)
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(u,)) for u in user_ids]
     start = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - start
-    lat.sort()
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")
-    return len(lat) / elapsed, statistics.median(lat) * 1000 if lat else float("nan"), p99 * 1000
+    return tally, time.monotonic() - start
+
+
+def run_http(host: str, port: int, dsn: str, tasks: int, clients: int, seconds: float) -> Row:
+    slug, _, decoders = seed(dsn, tasks, clients)
+    tokens: list[str | None] = [token for _, token in decoders]
+
+    def work(http: Http, stop: float, tally: Tally, i: int) -> Awaitable[None]:
+        return decoder(http, slug, stop, tally, random.Random(i))
+
+    return measure(
+        dsn, "http", clients, lambda: asyncio.run(drive(host, port, tokens, seconds, work))
+    )
 
 
 def main() -> None:
@@ -216,57 +431,78 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", default="1,16,64")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
     url = testdb.create_database(DB_NAME)
     migrate.upgrade(url)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    workers = os.cpu_count() or 1
-    rows = []
+    rows: list[Row] = []
+    load = os.getloadavg()
     try:
-        with live_server(url, media_dir=Path("/tmp"), workers=workers) as base:
-            for n in counts:
-                slug, tokens = seed(url, args.tasks, n)
-                rate, p50, p99 = run(
-                    n,
-                    args.seconds,
-                    lambda i, stop, lat, slug=slug, tokens=tokens: threading.Thread(
-                        target=http_worker, args=(base, slug, tokens[i], stop, lat)
-                    ),
-                )
-                rows.append(("http", n, rate, p50, p99))
-        for n in counts:
-            slug, _ = seed(url, args.tasks, n)
-            with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
-                cur.execute("SELECT id FROM campaigns WHERE slug = %s", (slug,))
-                campaign_id = cur.fetchone()[0]
-                cur.execute(
-                    "SELECT u.id FROM users u JOIN auth_sessions a ON a.user_id = u.id "
-                    "ORDER BY u.id DESC LIMIT %s",
-                    (n,),
-                )
-                user_ids = [r[0] for r in cur.fetchall()]
-            rate, p50, p99 = run(
-                n,
-                args.seconds,
-                lambda i, stop, lat, cid=campaign_id, uids=user_ids: threading.Thread(
-                    target=sql_worker, args=(dsn, cid, uids[i], stop, lat)
-                ),
+        with live_server(url, media_dir=Path("/tmp"), workers=args.workers) as base:
+            host, port = base.removeprefix("http://").split(":")
+            # Warm up: let both workers open their pools before anything is measured.
+            asyncio.run(
+                drive(host, int(port), [None] * max(counts), 3, lambda h, s, t, i: health(h, s, t))
             )
-            rows.append(("sql", n, rate, p50, p99))
+            for n in counts:
+                rows.append(run_http(host, int(port), dsn, args.tasks, n, args.seconds))
+            most = max(counts)
+
+            def floor() -> tuple[Tally, float]:
+                return asyncio.run(
+                    drive(
+                        host,
+                        int(port),
+                        [None] * most,
+                        args.seconds,
+                        lambda h, s, t, i: health(h, s, t),
+                    )
+                )
+
+            rows.append(measure(dsn, "health", most, floor))
+        for n in counts:
+            _, campaign_id, decoders = seed(dsn, args.tasks, n)
+            ids = [u for u, _ in decoders]
+            rows.append(
+                measure(
+                    dsn,
+                    "sql",
+                    n,
+                    lambda cid=campaign_id, ids=ids: sql_rows(dsn, cid, ids, args.seconds),
+                )
+            )
     finally:
         testdb.drop_database(DB_NAME)
+    load_after = os.getloadavg()
     print(
-        f"\n{args.tasks} tasks, {workers} uvicorn workers, {os.cpu_count()} cores, "
-        f"{args.seconds:.0f} s per row"
+        f"\n{args.tasks} tasks, {args.workers} uvicorn workers, {os.cpu_count()} cores, "
+        f"{args.seconds:.0f} s per row; load average {load[0]:.1f} before, "
+        f"{load_after[0]:.1f} after"
     )
-    print(f"{'path':6} {'clients':>7} {'pairs/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    for path, n, rate, p50, p99 in rows:
-        print(f"{path:6} {n:7d} {rate:9.1f} {p50:8.1f} {p99:8.1f}")
-    http = {n: r for p, n, r, *_ in rows if p == "http"}
-    sql = {n: r for p, n, r, *_ in rows if p == "sql"}
-    for n in counts:
-        print(f"clients {n}: HTTP reaches {http[n] / sql[n]:.0%} of the SQL ceiling")
+    print(
+        f"{'path':6} {'clients':>7} {'req|pairs/s':>11} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'new conn/s':>10}  {'worker load':>11}  notes"
+    )
+    for r in rows:
+        print(
+            f"{r.path:6} {r.clients:7d} {r.rate:11.1f} {r.p50:8.1f} {r.p99:8.1f} "
+            f"{r.new_conns:10.1f}  {r.workers:>11}  {r.notes}"
+        )
+    floor_rate = next(r.rate for r in rows if r.path == "health")
+    sql = {r.clients: r.rate for r in rows if r.path == "sql"}
+    for r in (r for r in rows if r.path == "http"):
+        print(
+            f"clients {r.clients}: pairs/s = {r.rate / floor_rate:.3f} x health req/s; "
+            f"{r.rate / sql[r.clients]:.0%} of the SQL ceiling"
+        )
 
 
 if __name__ == "__main__":

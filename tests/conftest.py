@@ -91,8 +91,12 @@ def app(settings: Settings, session: Session) -> FastAPI:
         try:
             yield session
             request.commit()
-        except BaseException:
-            request.rollback()
+        except BaseException as exc:
+            # As session_scope does: an error may report a change that must stand.
+            if getattr(exc, "keep_changes", False):
+                request.commit()
+            else:
+                request.rollback()
             raise
 
     application.dependency_overrides[get_session] = _session

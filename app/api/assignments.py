@@ -9,6 +9,7 @@ from app.errors import (
     AlreadySubmitted,
     AssignmentNotFound,
     BodyTooLarge,
+    Busy,
     CampaignClosed,
     CampaignNotFound,
     CsrfFailed,
@@ -91,13 +92,17 @@ def _read(lease: Lease, settings: Settings) -> AssignmentRead:
             InvalidRequest,
             ImageryInvalid,
             ImageryUnavailable,
+            Busy,
         ),
     },
 )
 def lease_next_task(
     slug: str, user: CurrentUser, session: SessionDep, response: Response, settings: SettingsDep
 ) -> AssignmentRead | Response:
-    """Your live lease, or a new lease on the next task (204 when nothing is left)."""
+    """Your live lease, or a new lease on the next task (204 when nothing is left).
+
+    503 `busy` with Retry-After when tasks are left for you but all are being handed out.
+    """
     campaign = visible_campaign(session, slug=slug, user=user)
     lease = decoding.next_task_for(session, campaign=campaign, user=user)
     if lease is None:
@@ -119,6 +124,7 @@ def lease_next_task(
         IdempotencyConflict,
         LeaseUsed,
         LeaseExpired,
+        CampaignClosed,
         TaskExcluded,
         TaskFull,
         AlreadySubmitted,
@@ -146,6 +152,7 @@ def submit(
         NotYourLease,
         LeaseUsed,
         LeaseExpired,
+        CampaignClosed,
         InvalidRequest,
     ),
 )

@@ -13,6 +13,9 @@ class AppError(Exception):
 
     status_code: ClassVar[int] = 500
     code: ClassVar[str]  # set by each named error, never by a status family
+    # An error that reports a change which must stand (a lease ended by `task_full`): the
+    # request's transaction commits before the error is sent instead of rolling back.
+    keep_changes: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

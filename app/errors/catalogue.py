@@ -217,9 +217,10 @@ class AlreadySubmitted(Conflict):
 
 
 class TaskFull(Conflict):
-    """The task reached its vote count while this answer was in flight."""
+    """The task has all its votes (its vote count was lowered): the lease is ended, not kept."""
 
     code = "task_full"
+    keep_changes = True
 
 
 class TaskComplete(Conflict):
@@ -229,9 +230,10 @@ class TaskComplete(Conflict):
 
 
 class TaskExcluded(Conflict):
-    """A coordinator took the task out of the campaign."""
+    """A coordinator took the task out of the campaign; an answer's lease is ended, not kept."""
 
     code = "task_excluded"
+    keep_changes = True
 
 
 class ConstraintConflict(Conflict):
@@ -378,6 +380,13 @@ class DownloadsBusy(ServiceUnavailable):
 
     code = "downloads_busy"
     retry_after = 10
+
+
+class Busy(ServiceUnavailable):
+    """Tasks are left for the caller but all are being handed out right now: Retry-After."""
+
+    code = "busy"
+    retry_after = 1
 
 
 class HttpError(AppError):

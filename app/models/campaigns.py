@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 from app.models.enums import CAMPAIGN_STATUSES, PROVIDERS, TASK_STATUSES, enum
+from app.models.types import Point
 
 
 def point() -> Geometry:
@@ -130,8 +131,10 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         CheckConstraint("valid_submissions >= 0", name="valid_nonnegative"),
+        CheckConstraint("leased >= 0", name="leased_nonnegative"),
         UniqueConstraint("panorama_id"),
-        # The assignment query walks open tasks of a campaign, fullest first.
+        # The assignment query walks the tiers (votes, priority) of open tasks fullest first,
+        # then the nearest task of a tier by KNN (migration 0005).
         Index(
             "ix_tasks_pool",
             "campaign_id",
@@ -139,7 +142,24 @@ class Task(Base):
             "is_tutorial",
             "valid_submissions",
             "priority",
+            "id",
         ),
+        Index(
+            "ix_tasks_open_nearest",
+            "campaign_id",
+            "valid_submissions",
+            "priority",
+            "pos",
+            postgresql_using="gist",
+            postgresql_where=text("status = 'open' AND NOT is_tutorial"),
+        ),
+        Index(
+            "ix_tasks_known_open",
+            "campaign_id",
+            "is_tutorial",
+            postgresql_where=text("status = 'open' AND known_answer IS NOT NULL"),
+        ),
+        Index("ix_tasks_tutorial", "campaign_id", postgresql_where=text("is_tutorial")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -157,6 +177,12 @@ class Task(Base):
     # "known_answer IS NOT NULL" in the assignment query means "has a known answer".
     known_answer: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB(none_as_null=True))
     valid_submissions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Assignments of this task in status 'live', kept by a trigger on assignments (migration
+    # 0005): room left is votes - valid_submissions - leased, read on the locked row.
+    leased: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The panorama's position as a native point, copied by triggers (migration 0005) so that
+    # one GiST index serves the tier and the KNN step. Never loaded: only SQL reads it.
+    pos: Mapped[Any] = mapped_column(Point(), nullable=True, deferred=True)
     external_ref: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

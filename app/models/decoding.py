@@ -54,6 +54,8 @@ class Assignment(Base):
         ),
         Index("ix_assignments_live_expiry", "expires_at", postgresql_where=text("status = 'live'")),
         Index("ix_assignments_user_task", "user_id", "task_id"),
+        # The decoder's previous position: their latest lease.
+        Index("ix_assignments_user_created", "user_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -101,6 +103,8 @@ class Submission(Base):
             name="counts_nonnegative",
         ),
         Index("ix_submissions_task_started", "task_id", "started_at", "id"),
+        # A decoder's history in a campaign: "never twice" probes and the tasks-done count.
+        Index("ix_submissions_user_campaign_task", "user_id", "campaign_id", "task_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -108,7 +112,7 @@ class Submission(Base):
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assignments.id", ondelete="SET NULL")
     )

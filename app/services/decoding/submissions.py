@@ -10,13 +10,20 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.counts import counts_from_tags
 from app.errors import AlreadySubmitted, IdempotencyConflict, TaskExcluded, TaskFull
 from app.models import Assignment, Campaign, Submission, Tag, Task, User
 from app.schemas.decoding import Feedback, SubmissionCreate
 from app.services.decoding import known_answers
-from app.services.decoding.assignment import check_live, get_assignment
+from app.services.decoding.assignment import (
+    check_live,
+    check_open_for_answers,
+    end_lease,
+    get_assignment,
+    lock_campaign,
+)
 
 # Two decoders reporting the same problem take a task out of the pool for a coordinator.
 PROBLEM_REPORTS_TO_REVIEW = 2
@@ -72,20 +79,49 @@ def _count_vote(session: Session, *, task: Task, campaign: Campaign) -> None:
         .returning(Task.valid_submissions)
     ).first()
     if row is None and not task.is_tutorial:
+        # Unreachable while _refuse_vote runs first under the same locks; kept as the guard.
         raise TaskFull("This task already has all its votes.")
-    session.refresh(task)
+    if row is not None:  # the new count, without another round trip to read it back
+        set_committed_value(task, "valid_submissions", row.valid_submissions)
     # Only an open task completes: one in review waits for its coordinator.
     complete = task.valid_submissions >= campaign.votes_per_task
     if task.status == "open" and not task.is_tutorial and complete:
-        task.status = "complete"
-        task.completed_at = datetime.now(UTC)
-        session.execute(
-            text(
-                "INSERT INTO reconcile_jobs (task_id, campaign_id) VALUES (:t, :c) "
-                "ON CONFLICT (task_id) DO NOTHING"
-            ),
-            {"t": task.id, "c": campaign.id},
-        )
+        complete_task(session, task=task)
+
+
+def complete_task(session: Session, *, task: Task) -> None:
+    """Mark a task complete and queue it for reconciliation."""
+    task.status = "complete"
+    task.completed_at = datetime.now(UTC)
+    session.execute(
+        text(
+            "INSERT INTO reconcile_jobs (task_id, campaign_id) VALUES (:t, :c) "
+            "ON CONFLICT (task_id) DO NOTHING"
+        ),
+        {"t": task.id, "c": task.campaign_id},
+    )
+
+
+def _refuse_vote(
+    session: Session,
+    *,
+    assignment: Assignment,
+    task: Task,
+    campaign: Campaign,
+    payload: SubmissionCreate,
+) -> None:
+    """End the lease and refuse when the task can take no answer: it left, or is full.
+
+    Checked before anything is written, so the error can commit the lease's end alone: the
+    decoder's next lease request then gets another task instead of this one again.
+    """
+    if task.status == "excluded":
+        end_lease(session, assignment)
+        raise TaskExcluded("A coordinator took this task out of the campaign.")
+    full = task.valid_submissions >= campaign.votes_per_task
+    if full and payload.outcome != "problem" and not task.is_tutorial:
+        end_lease(session, assignment)
+        raise TaskFull("This task already has all its votes.")
 
 
 def _maybe_review(session: Session, *, task: Task, kind: str) -> None:
@@ -141,16 +177,20 @@ def submit(
     replay = _replay(session, user=user, assignment_id=assignment_id, payload=payload)
     if replay is not None:
         return replay
+    # Status and votes are read under the campaign's share lock: a coordinator's change waits.
+    campaign = lock_campaign(session, campaign_id=assignment.campaign_id)
+    check_open_for_answers(campaign)
     check_live(assignment)
     task = session.scalars(
-        select(Task).where(Task.id == assignment.task_id).with_for_update()
+        select(Task)
+        .where(Task.id == assignment.task_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
     ).one()
-    if task.status == "excluded":
-        raise TaskExcluded("A coordinator took this task out of the campaign.")
-    campaign = session.get_one(Campaign, task.campaign_id)
+    _refuse_vote(session, assignment=assignment, task=task, campaign=campaign, payload=payload)
+    # No savepoint: a violation ends the request, whose transaction rolls back whole anyway.
     try:
-        with session.begin_nested():
-            submission = _insert(session, assignment=assignment, user=user, payload=payload)
+        submission = _insert(session, assignment=assignment, user=user, payload=payload)
     except IntegrityError as exc:
         raise AlreadySubmitted("You already answered this task.") from exc
     if payload.outcome == "problem":

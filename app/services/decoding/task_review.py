@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from app.errors import ImageReferenceRequired, TaskComplete, TaskExcluded, TaskNotFound
 from app.models import Assignment, Campaign, Panorama, Submission, Task
 from app.schemas.tasks import TaskFix, TaskSummary
+from app.services.decoding.assignment import lock_campaign
+from app.services.decoding.submissions import complete_task
 from app.services.reconciliation import forget_tasks
 
 
@@ -58,6 +60,12 @@ def reopen(session: Session, *, task_id: int, fix: TaskFix) -> TaskSummary:
     The problem reports are removed: they described the old image and must not send the
     fixed task straight back to review.
     """
+    campaign_id = session.scalar(select(Task.campaign_id).where(Task.id == task_id))
+    if campaign_id is None:
+        raise TaskNotFound(f"No task {task_id}.")
+    # Campaign (votes) then task, the one lock order: a vote or a vote-count change that
+    # commits meanwhile is seen here, so the task cannot reopen with all its votes in.
+    campaign = lock_campaign(session, campaign_id=campaign_id)
     task = _locked_task(session, task_id)
     if task.status == "complete":
         raise TaskComplete("A complete task cannot be reopened.")
@@ -74,18 +82,31 @@ def reopen(session: Session, *, task_id: int, fix: TaskFix) -> TaskSummary:
     session.execute(
         delete(Submission).where(Submission.task_id == task.id, Submission.outcome == "problem")
     )
-    task.status = "open"
+    if not task.is_tutorial and task.valid_submissions >= campaign.votes_per_task:
+        # Votes on live leases kept counting while it was in review: it is done, not open.
+        complete_task(session, task=task)
+    else:
+        task.status = "open"
     session.flush()
     return _summary(task, panorama, 0)
 
 
 def exclude(session: Session, *, task_id: int) -> TaskSummary:
     """Take a task out of the campaign for good, with its reconciled results."""
+    # Assignments before their task, the one lock order (a submission holds its lease, then
+    # waits for the task): lock the live leases first, end them once the task is locked.
+    live = session.scalars(
+        select(Assignment.id)
+        .where(Assignment.task_id == task_id, Assignment.status == "live")
+        .order_by(Assignment.id)
+        .with_for_update()
+    ).all()
     task = _locked_task(session, task_id)
     task.status = "excluded"
+    # A lease created meanwhile stays live; its submission is refused and ends it.
     session.execute(
         update(Assignment)
-        .where(Assignment.task_id == task.id, Assignment.status == "live")
+        .where(Assignment.id.in_(live), Assignment.status == "live")
         .values(status="expired", finished_at=func.now())
     )
     session.flush()

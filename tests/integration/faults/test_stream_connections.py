@@ -79,7 +79,7 @@ def _stuck_sessions(database_url: str) -> list[str]:
                 FROM pg_stat_activity
                 WHERE datname = :db AND application_name LIKE 'decoders%'
                   AND (state LIKE 'idle in transaction%'
-                       OR (application_name = 'decoders-stream' AND state = 'active'))
+                       OR (application_name LIKE 'decoders-stream-%' AND state = 'active'))
                 """
             ),
             {"db": name},
