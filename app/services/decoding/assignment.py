@@ -131,7 +131,9 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
     if campaign.status != "open":
         raise CampaignClosed(f"Campaign '{campaign.slug}' is {campaign.status}.")
     pool.expire_stale(session, campaign_id=campaign.id)
-    state = pool.decoder_state(session, campaign_id=campaign.id, user_id=user.id)
+    state = pool.decoder_state(
+        session, campaign_id=campaign.id, user_id=user.id, signup_ref=user.signup_ref
+    )
     live = session.scalars(
         select(Assignment).where(
             Assignment.campaign_id == campaign.id,

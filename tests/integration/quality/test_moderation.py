@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models import Task, TaskCount
 from app.services.reconciliation.run import reconcile_task
+from app.settings import get_settings
 from tests.factories import bearer, make_campaign, make_task, make_user, tag
 from tests.integration.quality.helpers import decode, staff
 
@@ -106,3 +108,28 @@ def test_staff_are_not_suspended_as_decoders(client: TestClient, session: Sessio
     assert response.json()["error"]["code"] == "staff_not_suspendable"
     missing = client.post("/api/v1/decoders/d-nobody/suspend", json={}, headers=coordinator)
     assert missing.status_code == 404
+
+
+def test_fresh_sibling_accounts_do_not_share_a_task(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DECODERS_SIBLING_GUARD_MINUTES", "60")
+    get_settings.cache_clear()
+    try:
+        campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
+        task = make_task(session, campaign)
+        tokens = [client.post("/api/v1/auth/register", json={}).json()["token"] for _ in "ab"]
+        first, second = ({"Authorization": f"Bearer {t}"} for t in tokens)
+        lease = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=first)
+        assert lease.json()["task"]["id"] == task.id
+        # Same address, fresh account: the only task is its sibling's, so nothing is left.
+        sibling = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=second)
+        assert sibling.status_code == 204
+        # An account created elsewhere (no signup reference) still gets it.
+        other = client.post(
+            f"/api/v1/campaigns/{campaign.slug}/assignments",
+            headers=bearer(session, make_user(session)),
+        )
+        assert other.json()["task"]["id"] == task.id
+    finally:
+        get_settings.cache_clear()
