@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     export_idle_timeout_s: int = Field(default=300, ge=1)
     # Registrations per client address per hour (argon2 costs 64 MiB and tens of ms each).
     register_per_address: int = Field(default=20, ge=1)
+    # Sybil guard (issue 10.4): a fresh account is kept off tasks that an account registered
+    # from the same client address leased this many minutes back (0: off). Off by default:
+    # behind a proxy that does not pass the client's address, every account shares one.
+    sibling_guard_minutes: int = Field(default=0, ge=0, le=10_080)
     # Public aggregates (progress, density) are cached per worker for this long (0: never).
     public_cache_seconds: float = Field(default=10.0, ge=0)
     # Threads serving the synchronous endpoints of one worker process (AnyIO's default is 40).

@@ -77,11 +77,11 @@ def register(
     settings: SettingsDep,
 ) -> TokenResponse:
     """Join anonymously (empty body) or with an e-mail and password (rate-limited per address)."""
-    bucket = accounts.bucket_key(
-        "register", client_address(request), secret=settings.secret_key.get_secret_value()
-    )
+    secret = settings.secret_key.get_secret_value()
+    bucket = accounts.bucket_key("register", client_address(request), secret=secret)
     accounts.hit(session, key=bucket, limit=settings.register_per_address, window_s=3600)
-    user = accounts.register(session, payload=payload)
+    signup_ref = accounts.bucket_key("signup", client_address(request), secret=secret)
+    user = accounts.register(session, payload=payload, signup_ref=signup_ref)
     issued = accounts.issue_session(session, user=user, days=settings.session_days)
     return _respond(response, issued, settings)
 

@@ -14,6 +14,7 @@ from app.cli.db import db_cli
 from app.cli.imagery import imagery_cli
 from app.cli.imports import import_cli
 from app.cli.publishing import apikey_cli, export_cli
+from app.cli.quality import decoder_cli, known_cli, qa_cli
 from app.cli.reconcile import reconcile_cli
 from app.cli.serve import serve_cli
 from app.errors import AppError
@@ -29,6 +30,9 @@ cli.add_typer(user_cli, name="user")
 cli.add_typer(import_cli, name="import")
 cli.add_typer(imagery_cli, name="imagery")
 cli.add_typer(apikey_cli, name="apikey")
+cli.add_typer(known_cli, name="known")
+cli.add_typer(qa_cli, name="qa")
+cli.add_typer(decoder_cli, name="decoder")
 # Single commands (serve, demo, export, reconcile) join the root without a group name.
 cli.add_typer(serve_cli)
 cli.add_typer(export_cli)

@@ -91,6 +91,18 @@ class AccountSuspended(Forbidden):
     code = "account_suspended"
 
 
+class DecoderSuspended(Forbidden):
+    """A coordinator suspended this decoder: no task is handed out, no answer is taken."""
+
+    code = "decoder_suspended"
+
+
+class OwnTaskReview(Forbidden):
+    """An expert may not label (or review) a task they decoded themselves."""
+
+    code = "own_task_review"
+
+
 class NotYourLease(Forbidden):
     """The assignment belongs to another decoder."""
 
@@ -116,6 +128,12 @@ class TaskNotFound(NotFound):
     """No task with this id, or one in a draft campaign the caller may not see."""
 
     code = "task_not_found"
+
+
+class DecoderNotFound(NotFound):
+    """No account has this public id."""
+
+    code = "decoder_not_found"
 
 
 class AssignmentNotFound(NotFound):
@@ -234,6 +252,24 @@ class TaskExcluded(Conflict):
 
     code = "task_excluded"
     keep_changes = True
+
+
+class NoKnownAnswer(Conflict):
+    """Promoting a task to tutorial or hidden check needs a known answer first."""
+
+    code = "no_known_answer"
+
+
+class NothingToSample(Conflict):
+    """A QA sample needs complete, reconciled tasks that nobody has sampled yet."""
+
+    code = "nothing_to_sample"
+
+
+class StaffNotSuspendable(Conflict):
+    """Experts, coordinators and admins are not moderated as decoders: change the role first."""
+
+    code = "staff_not_suspendable"
 
 
 class ConstraintConflict(Conflict):

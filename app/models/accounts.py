@@ -30,6 +30,13 @@ class User(Base):
     # Opaque reference to an imported account (e.g. Amnesty's DecoderId); never published.
     external_ref: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Suspended by a coordinator (issue 10.3): still signed in, told so, but no lease and no
+    # vote of theirs counts in counts or cameras (migration 0008).
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    # Keyed hash of the registering client's address (never the address): sibling accounts.
+    signup_ref: Mapped[str | None] = mapped_column(String(48))
 
 
 class AuthSession(Base):

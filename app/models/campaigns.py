@@ -176,6 +176,10 @@ class Task(Base):
     # none_as_null: Python None must be SQL NULL, not the JSON value null, so that
     # "known_answer IS NOT NULL" in the assignment query means "has a known answer".
     known_answer: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB(none_as_null=True))
+    # Who placed the known answer and when (an expert's label; NULL for the demo's own).
+    labelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    labelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Submissions that count: not problem reports, not by a suspended decoder.
     valid_submissions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Assignments of this task in status 'live', kept by a trigger on assignments (migration
     # 0005): room left is votes - valid_submissions - leased, read on the locked row.

@@ -152,21 +152,47 @@ class DecoderQuality(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Review(Base):
-    """An expert's count for a sampled task, with the sample's stratum and importance weight."""
+class QaSample(Base):
+    """A stratified draw of complete tasks for expert review (DESIGN §5.5)."""
 
-    __tablename__ = "reviews"
-    __table_args__ = (UniqueConstraint("task_id", "reviewer_id"),)
+    __tablename__ = "qa_samples"
+    __table_args__ = (CheckConstraint("per_stratum BETWEEN 1 AND 10000", name="per_stratum"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    seed: Mapped[int] = mapped_column(BigInteger)
+    per_stratum: Mapped[int] = mapped_column(Integer)
+    # Per stratum: {"population", "drawn", "weight"}.
+    strata: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Review(Base):
+    """A sampled task: its stratum and importance weight, and the expert's counts once labelled."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("sample_id", "task_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sample_id: Mapped[int | None] = mapped_column(ForeignKey("qa_samples.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     stratum: Mapped[str] = mapped_column(String(60))
     weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
+    # The queue's order: a seeded shuffle, so experts working at once spread over the strata.
+    rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     n_all: Mapped[int | None] = mapped_column(Integer)
     n_street_furniture: Mapped[int | None] = mapped_column(Integer)
     n_building: Mapped[int | None] = mapped_column(Integer)
     n_other: Mapped[int | None] = mapped_column(Integer)
+    n_dome_ptz: Mapped[int | None] = mapped_column(Integer)
+    n_bullet: Mapped[int | None] = mapped_column(Integer)
+    # Handed to an expert by the queue (for CLAIM_MINUTES), so two experts get different tasks.
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

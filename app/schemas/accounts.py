@@ -38,6 +38,8 @@ class UserRead(BaseModel):
     is_anonymous: bool
     locale: str | None
     created_at: datetime
+    # Set when a coordinator suspended the account: the app says so, no task is handed out.
+    suspended_at: datetime | None = None
 
 
 class TokenResponse(BaseModel):

@@ -12,6 +12,10 @@ WHERE t.campaign_id = :campaign_id AND t.status = 'open' AND t.known_answer IS N
   AND NOT EXISTS (
     SELECT 1 FROM submissions AS s
     WHERE s.user_id = :user_id AND s.campaign_id = :campaign_id AND s.task_id = t.id)
+  AND (CAST(:sibling_ref AS text) IS NULL OR NOT EXISTS (
+    SELECT 1 FROM assignments AS a JOIN users AS u ON u.id = a.user_id
+    WHERE a.task_id = t.id AND u.signup_ref = :sibling_ref AND a.user_id <> :user_id
+      AND a.created_at > now() - make_interval(mins => :sibling_minutes)))
 ORDER BY t.valid_submissions DESC,
          t.priority DESC,
          CASE WHEN CAST(:lon AS float8) IS NULL THEN 0

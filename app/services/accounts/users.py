@@ -82,8 +82,12 @@ def create_user(
     return user
 
 
-def register(session: Session, *, payload: RegisterRequest) -> User:
-    """Self-registration: always the decoder role; anonymous without an e-mail."""
+def register(session: Session, *, payload: RegisterRequest, signup_ref: str | None = None) -> User:
+    """Self-registration: always the decoder role; anonymous without an e-mail.
+
+    `signup_ref` is a keyed hash of the client's address (never the address itself): the
+    assignment keeps fresh accounts from one address off the tasks their siblings hold.
+    """
     if (payload.email is None) != (payload.password is None):
         raise EmailAndPasswordTogether(
             "Give both an e-mail and a password, or neither for an anonymous account."
@@ -95,4 +99,5 @@ def register(session: Session, *, payload: RegisterRequest) -> User:
         display_name=payload.display_name,
     )
     user.locale = payload.locale
+    user.signup_ref = signup_ref
     return user

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.errors import (
     AssignmentNotFound,
     CampaignClosed,
+    DecoderSuspended,
     LeaseExpired,
     LeaseRace,
     LeaseUsed,
@@ -122,6 +123,7 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
 
     Raises Busy (503) when tasks are left for the caller but all are being leased right now.
     """
+    check_not_suspended(user)
     # One decoder's requests (two tabs, a double click) are serialised; different decoders
     # never wait on each other here.
     session.execute(text("SELECT pg_advisory_xact_lock(7301, CAST(:u AS int))"), {"u": user.id})
@@ -129,7 +131,9 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
     if campaign.status != "open":
         raise CampaignClosed(f"Campaign '{campaign.slug}' is {campaign.status}.")
     pool.expire_stale(session, campaign_id=campaign.id)
-    state = pool.decoder_state(session, campaign_id=campaign.id, user_id=user.id)
+    state = pool.decoder_state(
+        session, campaign_id=campaign.id, user_id=user.id, signup_ref=user.signup_ref
+    )
     live = session.scalars(
         select(Assignment).where(
             Assignment.campaign_id == campaign.id,
@@ -171,6 +175,14 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
         tasks_done=state.done,
         tutorial_remaining=max(0, campaign.tutorial_tasks - state.tutorials_done),
     )
+
+
+def check_not_suspended(user: User) -> None:
+    """A suspended decoder gets no task and no answer of theirs is taken (issue 10.3)."""
+    if user.suspended_at is not None:
+        raise DecoderSuspended(
+            "A coordinator suspended your account; your answers no longer count."
+        )
 
 
 def end_lease(session: Session, assignment: Assignment) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Busy
 from app.models import Campaign
+from app.settings import get_settings
 from app.sql import load
 
 _NEAREST = load("next_task")
@@ -49,6 +50,11 @@ _EXPIRE = text(
 # task rows are held by lease and submit transactions of a few milliseconds; after the last
 # pause the request gives up with 503 busy rather than keep a thread and a connection.
 _PAUSES = (0.0, 0.005, 0.02, 0.05)
+# Below this many answers in a campaign an account is "fresh": it is kept off the tasks that
+# accounts registered from its address leased lately (issue 10.4, sibling_guard_minutes).
+# A person voting twice on one task through two new accounts is the cheap attack; an
+# established account has a track record the reliability model and the moderators see.
+FRESH_SUBMISSIONS = 20
 
 
 class Kind(Enum):
@@ -66,6 +72,7 @@ class DecoderState:
     done: int
     tutorials_done: int
     previous: tuple[float, float] | None
+    signup_ref: str | None = None
 
 
 def expire_stale(session: Session, *, campaign_id: int) -> int:
@@ -74,16 +81,22 @@ def expire_stale(session: Session, *, campaign_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def decoder_state(session: Session, *, campaign_id: int, user_id: int) -> DecoderState:
+def decoder_state(
+    session: Session, *, campaign_id: int, user_id: int, signup_ref: str | None = None
+) -> DecoderState:
     """Tasks done, tutorial tasks done, and the previous position, in one round trip."""
     row = session.execute(_STATE, {"campaign_id": campaign_id, "user_id": user_id}).one()
     previous = (float(row.lon), float(row.lat)) if row.lon is not None else None
-    return DecoderState(int(row.done), int(row.tutorials), previous)
+    return DecoderState(int(row.done), int(row.tutorials), previous, signup_ref)
 
 
 def _params(campaign: Campaign, user_id: int, state: DecoderState, kind: Kind) -> dict[str, object]:
     lon, lat = state.previous or (None, None)
+    guard = get_settings().sibling_guard_minutes
+    fresh = guard > 0 and state.done < FRESH_SUBMISSIONS
     return {
+        "sibling_ref": state.signup_ref if fresh else None,
+        "sibling_minutes": guard,
         "campaign_id": campaign.id,
         "user_id": user_id,
         "votes": campaign.votes_per_task,

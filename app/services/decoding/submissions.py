@@ -19,6 +19,7 @@ from app.schemas.decoding import Feedback, SubmissionCreate
 from app.services.decoding import known_answers
 from app.services.decoding.assignment import (
     check_live,
+    check_not_suspended,
     check_open_for_answers,
     end_lease,
     get_assignment,
@@ -172,6 +173,7 @@ def submit(
     session: Session, *, assignment_id: int, user: User, payload: SubmissionCreate
 ) -> Stored:
     """Store a submission once; a retry with the same key returns the original."""
+    check_not_suspended(user)
     assignment = get_assignment(session, assignment_id=assignment_id, user=user)
     # The assignment row lock is held now, so a concurrent retry has committed: replay it.
     replay = _replay(session, user=user, assignment_id=assignment_id, payload=payload)

@@ -52,6 +52,7 @@ WHERE tc.campaign_id = :c
 _TUTORIAL_TAGS = """
 SELECT t.id AS task_id, t.known_answer, s.id AS submission_id, s.user_id, g.heading, g.pitch
 FROM tasks t JOIN submissions s ON s.task_id = t.id
+JOIN users u ON u.id = s.user_id AND u.suspended_at IS NULL
 LEFT JOIN tags g ON g.submission_id = s.id
 WHERE t.campaign_id = :c AND t.is_tutorial AND jsonb_typeof(t.known_answer) = 'array'
   AND s.outcome IN ('cameras', 'no_cameras')

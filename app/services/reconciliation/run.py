@@ -101,8 +101,9 @@ _STALE = """
 SELECT t.id FROM tasks t LEFT JOIN task_counts tc ON tc.task_id = t.id
 WHERE t.campaign_id = :c AND NOT t.is_tutorial AND t.status <> 'excluded'
   AND (tc.task_id IS NULL OR tc.method_version <> :version)
-  AND (SELECT count(*) FROM submissions s
-       WHERE s.task_id = t.id AND s.outcome IN ('cameras', 'no_cameras')) >= :votes
+  AND (SELECT count(*) FROM submissions s JOIN users u ON u.id = s.user_id
+       WHERE s.task_id = t.id AND s.outcome IN ('cameras', 'no_cameras')
+         AND u.suspended_at IS NULL) >= :votes
 """
 
 

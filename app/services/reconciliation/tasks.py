@@ -40,8 +40,9 @@ WITH ranked AS (
     SELECT s.id, s.task_id, s.user_id, s.started_at, {_N_COLUMNS},
            row_number() OVER (PARTITION BY s.task_id ORDER BY s.started_at, s.id) AS rank,
            count(*) OVER (PARTITION BY s.task_id) AS n_valid
-    FROM submissions s JOIN tasks t ON t.id = s.task_id
+    FROM submissions s JOIN tasks t ON t.id = s.task_id JOIN users u ON u.id = s.user_id
     WHERE s.campaign_id = :campaign_id AND s.outcome IN ('cameras', 'no_cameras')
+      AND u.suspended_at IS NULL  -- a suspended decoder's votes do not count (issue 10.3)
       AND NOT t.is_tutorial AND t.status <> 'excluded' {{task_filter}}
 )
 SELECT id, task_id, user_id, started_at, {", ".join(f"n_{c}" for c in CATEGORIES)}

@@ -1,0 +1,103 @@
+"""`decoders known import`: known cameras from a CSV, one row per camera (issue 10.1).
+
+Columns: one task reference (`task_id`, `location_id` = a location's external id, or `pano_id` =
+the panorama's provider id), then `heading`, `pitch`, `attachment`, `camera_type` and optional
+`base_heading`, `base_pitch`. A row whose heading is empty says the task has no camera. Every
+task named gets exactly the cameras listed for it (a re-import replaces its answer).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import ImportFailed
+from app.models import Campaign, Location, Panorama, Task
+from app.schemas.quality import KnownCameraIn, KnownUse
+from app.services.quality.labels import get_task, promote, set_known_answer
+
+_REFERENCES = ("task_id", "location_id", "pano_id")
+
+
+@dataclass(frozen=True)
+class KnownImport:
+    """What an import did."""
+
+    tasks: int
+    cameras: int
+
+
+def _task_id(session: Session, campaign: Campaign, row: dict[str, str]) -> int | None:
+    if row.get("task_id"):
+        return session.scalar(
+            select(Task.id).where(Task.campaign_id == campaign.id, Task.id == int(row["task_id"]))
+        )
+    if row.get("location_id"):
+        return session.scalar(
+            select(Location.task_id).where(
+                Location.campaign_id == campaign.id, Location.external_id == row["location_id"]
+            )
+        )
+    if row.get("pano_id"):
+        return session.scalar(
+            select(Task.id)
+            .join(Panorama, Panorama.id == Task.panorama_id)
+            .where(Task.campaign_id == campaign.id, Panorama.provider_id == row["pano_id"])
+        )
+    return None
+
+
+def _camera(row: dict[str, str]) -> KnownCameraIn | None:
+    if not (row.get("heading") or "").strip():
+        return None
+    fields: dict[str, Any] = {
+        k: row[k]
+        for k in ("heading", "pitch", "attachment", "camera_type", "base_heading", "base_pitch")
+        if (row.get(k) or "").strip()
+    }
+    return KnownCameraIn.model_validate(fields)
+
+
+def parse(
+    session: Session, *, campaign: Campaign, lines: Iterable[str]
+) -> dict[int, list[KnownCameraIn]]:
+    """Known cameras per task id; every bad row is reported at once."""
+    reader = csv.DictReader(lines)
+    if not reader.fieldnames or not set(_REFERENCES) & set(reader.fieldnames):
+        raise ImportFailed(f"The CSV needs one of the columns {', '.join(_REFERENCES)}.")
+    answers: dict[int, list[KnownCameraIn]] = defaultdict(list)
+    problems: list[str] = []
+    for number, row in enumerate(reader, start=2):
+        try:
+            task_id = _task_id(session, campaign, row)
+            camera = _camera(row)
+        except (ValueError, ValidationError) as exc:
+            problems.append(f"line {number}: {str(exc).splitlines()[0]}")
+            continue
+        if task_id is None:
+            problems.append(f"line {number}: no task of '{campaign.slug}' matches this row")
+            continue
+        answers[task_id].extend([camera] if camera else [])
+    if problems:
+        raise ImportFailed("The known-answer CSV has errors.", details=problems[:50])
+    return answers
+
+
+def import_known(
+    session: Session, *, campaign: Campaign, lines: Iterable[str], use: KnownUse | None
+) -> KnownImport:
+    """Set the known answers a CSV lists; optionally promote those tasks."""
+    answers = parse(session, campaign=campaign, lines=lines)
+    for task_id, cameras in sorted(answers.items()):
+        task = get_task(session, task_id=task_id, lock=True)
+        set_known_answer(session, task=task, cameras=cameras, user=None)
+        if use is not None:
+            promote(session, task_id=task_id, use=use)
+    return KnownImport(tasks=len(answers), cameras=sum(len(c) for c in answers.values()))

@@ -1,0 +1,135 @@
+"""Suspending a decoder (issue 10.3), over HTTP: votes stop counting, the task is re-voted."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.models import Task, TaskCount
+from app.services.reconciliation.run import reconcile_task
+from app.settings import get_settings
+from tests.factories import bearer, make_campaign, make_task, make_user, tag
+from tests.integration.quality.helpers import decode, staff
+
+
+def _counter_matches_rows(session: Session, task: Task) -> None:
+    rows = session.scalar(
+        text(
+            "SELECT count(*) FROM submissions s JOIN users u ON u.id = s.user_id "
+            "WHERE s.task_id = :t AND s.outcome <> 'problem' AND u.suspended_at IS NULL"
+        ),
+        {"t": task.id},
+    )
+    session.refresh(task)
+    assert task.valid_submissions == rows
+
+
+def test_suspension_reopens_the_task_and_reinstating_restores_it(
+    client: TestClient, session: Session
+) -> None:
+    campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0, votes_per_task=3)
+    task = make_task(session, campaign)
+    decoders = [make_user(session) for _ in range(4)]
+    spammer, *honest = decoders
+    headers = {u.id: bearer(session, u) for u in decoders}
+    decode(client, campaign, headers[spammer.id], tag(300, 40), tag(100, 30))
+    for user in honest[:2]:
+        decode(client, campaign, headers[user.id], tag(10, 8))
+    session.refresh(task)
+    assert task.status == "complete"
+    reconcile_task(session, task_id=task.id)
+    spam_submission = session.get_one(TaskCount, task.id).submission_ids[0]
+
+    _, coordinator = staff(session, "coordinator")
+    ranked = client.get(f"/api/v1/campaigns/{campaign.slug}/decoders", headers=coordinator)
+    assert {d["decoder"] for d in ranked.json()["decoders"]} == {u.public_id for u in decoders[:3]}
+    suspended = client.post(
+        f"/api/v1/decoders/{spammer.public_id}/suspend",
+        json={"reason": "random tags"},
+        headers=coordinator,
+    )
+    assert suspended.status_code == 200, suspended.text
+    assert (suspended.json()["affected_tasks"], suspended.json()["reopened_tasks"]) == (1, 1)
+    session.refresh(task)
+    assert (task.status, task.valid_submissions) == ("open", 2)
+    _counter_matches_rows(session, task)
+    queued = session.scalar(
+        text("SELECT count(*) FROM reconcile_jobs WHERE task_id = :t"), {"t": task.id}
+    )
+    assert queued == 1
+
+    # The suspended decoder is told so, and gets no task.
+    me = client.get("/api/v1/me", headers=headers[spammer.id]).json()
+    assert me["suspended_at"] is not None
+    refused = client.post(
+        f"/api/v1/campaigns/{campaign.slug}/assignments", headers=headers[spammer.id]
+    )
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "decoder_suspended")
+
+    # A replacement vote completes it again; the counts leave the suspended decoder out.
+    decode(client, campaign, headers[honest[2].id], tag(10, 8))
+    session.refresh(task)
+    assert task.status == "complete"
+    reconcile_task(session, task_id=task.id)
+    counts = session.get_one(TaskCount, task.id)
+    session.refresh(counts)
+    assert spam_submission not in counts.submission_ids
+    assert counts.median_all == 1
+
+    back = client.post(f"/api/v1/decoders/{spammer.public_id}/reinstate", headers=coordinator)
+    assert back.status_code == 200
+    session.refresh(task)
+    assert (task.status, task.valid_submissions) == ("complete", 4)
+    _counter_matches_rows(session, task)
+
+
+def test_suspending_ends_live_leases(client: TestClient, session: Session) -> None:
+    campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
+    task = make_task(session, campaign)
+    user = make_user(session)
+    client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=bearer(session, user))
+    session.refresh(task)
+    assert task.leased == 1
+    _, coordinator = staff(session, "coordinator")
+    done = client.post(f"/api/v1/decoders/{user.public_id}/suspend", json={}, headers=coordinator)
+    assert done.json()["expired_leases"] == 1
+    session.refresh(task)
+    assert task.leased == 0
+
+
+def test_staff_are_not_suspended_as_decoders(client: TestClient, session: Session) -> None:
+    expert, _ = staff(session, "expert")
+    _, coordinator = staff(session, "coordinator")
+    response = client.post(
+        f"/api/v1/decoders/{expert.public_id}/suspend", json={}, headers=coordinator
+    )
+    assert response.json()["error"]["code"] == "staff_not_suspendable"
+    missing = client.post("/api/v1/decoders/d-nobody/suspend", json={}, headers=coordinator)
+    assert missing.status_code == 404
+
+
+def test_fresh_sibling_accounts_do_not_share_a_task(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DECODERS_SIBLING_GUARD_MINUTES", "60")
+    get_settings.cache_clear()
+    try:
+        campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
+        task = make_task(session, campaign)
+        tokens = [client.post("/api/v1/auth/register", json={}).json()["token"] for _ in "ab"]
+        first, second = ({"Authorization": f"Bearer {t}"} for t in tokens)
+        lease = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=first)
+        assert lease.json()["task"]["id"] == task.id
+        # Same address, fresh account: the only task is its sibling's, so nothing is left.
+        sibling = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=second)
+        assert sibling.status_code == 204
+        # An account created elsewhere (no signup reference) still gets it.
+        other = client.post(
+            f"/api/v1/campaigns/{campaign.slug}/assignments",
+            headers=bearer(session, make_user(session)),
+        )
+        assert other.json()["task"]["id"] == task.id
+    finally:
+        get_settings.cache_clear()
