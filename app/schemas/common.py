@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from app.errors import ERROR_CODES, ERRORS, AppError
 
+JSON = "application/json"
+
 
 class Health(BaseModel):
     status: str
@@ -57,6 +59,21 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
         }
         for status, found in sorted(by_status.items())
     }
+
+
+def errors_as_json(document: dict[str, Any]) -> dict[str, Any]:
+    """Document every error answer as `application/json`, which is what the handlers send.
+
+    FastAPI files a response `model` under the route's own media type, so on a GeoJSON route
+    (and /ogc/api) the errors read as `application/geo+json`; move each back, schema and all.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content")
+                if "x-error-codes" in response and content and JSON not in content:
+                    response["content"] = {JSON: next(iter(content.values()))}
+    return document
 
 
 def _description(status: int, errors: list[type[AppError]]) -> str:
