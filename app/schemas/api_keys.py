@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120, examples=["Newsroom data desk"])
-    rate_per_minute: int | None = Field(
+    rate_per_minute: StrictInt | None = Field(
         default=None, ge=1, le=100_000, description="Requests per minute; the default if omitted."
     )
 

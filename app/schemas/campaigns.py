@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+# Numbers in request bodies are strict: pydantic's lax mode reads JSON true/false as 1/0, which
+# the documented `integer` does not admit (`"known_answer_every": false` was accepted as 0).
 
 
 class CampaignRead(BaseModel):
@@ -34,10 +36,10 @@ class CampaignCreate(BaseModel):
     slug: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
-    votes_per_task: int = Field(default=3, ge=1, le=15)
-    lease_minutes: int = Field(default=20, ge=1, le=1440)
-    tutorial_tasks: int = Field(default=3, ge=0, le=20)
-    known_answer_every: int = Field(default=20, ge=0, le=1000)
+    votes_per_task: StrictInt = Field(default=3, ge=1, le=15)
+    lease_minutes: StrictInt = Field(default=20, ge=1, le=1440)
+    tutorial_tasks: StrictInt = Field(default=3, ge=0, le=20)
+    known_answer_every: StrictInt = Field(default=20, ge=0, le=1000)
     licence: str = Field(default="ODbL-1.0", max_length=64)
 
 
@@ -46,8 +48,8 @@ class CampaignUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    votes_per_task: int | None = Field(default=None, ge=1, le=15)
-    lease_minutes: int | None = Field(default=None, ge=1, le=1440)
-    tutorial_tasks: int | None = Field(default=None, ge=0, le=20)
-    known_answer_every: int | None = Field(default=None, ge=0, le=1000)
+    votes_per_task: StrictInt | None = Field(default=None, ge=1, le=15)
+    lease_minutes: StrictInt | None = Field(default=None, ge=1, le=1440)
+    tutorial_tasks: StrictInt | None = Field(default=None, ge=0, le=20)
+    known_answer_every: StrictInt | None = Field(default=None, ge=0, le=1000)
     licence: str | None = Field(default=None, max_length=64)

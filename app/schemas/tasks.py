@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictFloat
 
 
 class TaskSummary(BaseModel):
@@ -28,6 +29,7 @@ class TaskFix(BaseModel):
 
     image_url: str | None = Field(default=None, max_length=2000)
     pano_id: str | None = Field(default=None, max_length=200)
-    captured_at: date | None = None
+    # Strict: a JSON number would otherwise be read as a Unix time.
+    captured_at: Annotated[date, Strict()] | None = None
     # Not nullable: every panorama has a heading (0 when unknown); leave it out to keep it.
-    heading: float = Field(default=0.0, ge=0, lt=360, allow_inf_nan=False)
+    heading: StrictFloat = Field(default=0.0, ge=0, lt=360, allow_inf_nan=False)
