@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.schemas.common import json_integer
 
 
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120, examples=["Newsroom data desk"])
-    rate_per_minute: StrictInt | None = Field(
+    rate_per_minute: int | None = Field(
         default=None, ge=1, le=100_000, description="Requests per minute; the default if omitted."
     )
+
+    _numbers = field_validator("rate_per_minute", mode="before")(json_integer)
 
 
 class ApiKeyRead(BaseModel):

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import StrEnum
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from app.errors import ERROR_CODES, ERRORS, AppError
 
 JSON = "application/json"
+
+
+# Request bodies hold values of their documented JSON types only. FastAPI validates the parsed
+# JSON in pydantic's lax mode, which reads true/false as 1/0, "3" as 3 and a number as a Unix
+# time (`"known_answer_every": false` was accepted as 0). Floats are StrictFloat; integers use
+# `json_integer`, because StrictInt would also refuse 3.0, an integer to JSON Schema.
+
+
+def json_integer(value: Any) -> Any:
+    """A before-validator for integer body fields: a JSON number, never true/false or "3"."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a number")
+    return value
+
+
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, int | float):  # true/false too: bool is an int
+        raise ValueError("must be a string (ISO 8601)")
+    return value
+
+
+JsonDate = Annotated[date, BeforeValidator(_not_a_number)]
+JsonDateTime = Annotated[datetime, BeforeValidator(_not_a_number)]
 
 
 class Health(BaseModel):

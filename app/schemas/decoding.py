@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
+from app.schemas.common import JsonDateTime
 from app.schemas.imagery import Attribution, ImageTiles
 
 Attachment = Literal["street_furniture", "building", "other"]
@@ -91,8 +92,7 @@ class SubmissionCreate(BaseModel):
     outcome: Literal["cameras", "no_cameras", "problem"]
     tags: list[TagIn] = Field(default_factory=list, max_length=MAX_TAGS)
     problem: ProblemIn | None = None
-    # Strict: a JSON number would otherwise be read as a Unix time.
-    started_at: Annotated[datetime, Strict()] | None = None
+    started_at: JsonDateTime | None = None
 
     @model_validator(mode="after")
     def _outcome_matches_content(self) -> Self:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, field_validator
+
+from app.schemas.common import json_integer
 
 SearchableProvider = Literal["mapillary", "panoramax"]
 
@@ -20,7 +22,9 @@ class FindRequest(BaseModel):
     until: str | None = Field(default=None, max_length=10)
     area: str | None = Field(default=None, max_length=200, description="Search this area instead")
     spacing_m: StrictFloat = Field(default=20.0, ge=1, le=1000)
-    max_tiles: StrictInt = Field(default=4, ge=1, le=50)
+    max_tiles: int = Field(default=4, ge=1, le=50)
+
+    _numbers = field_validator("max_tiles", mode="before")(json_integer)
 
 
 class FindStatusRead(BaseModel):
