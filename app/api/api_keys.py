@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import STAFF_ERRORS, CoordinatorUser, SessionDep, SettingsDep
+from app.api.deps import BODY_ERRORS, STAFF_ERRORS, CoordinatorUser, SessionDep, SettingsDep
 from app.errors import ApiKeyNotFound, CsrfFailed, InvalidRequest
 from app.schemas.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.schemas.common import error_responses
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api-keys", tags=["api keys"])
     "",
     response_model=ApiKeyCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(*STAFF_ERRORS, CsrfFailed, InvalidRequest),
+    responses=error_responses(*STAFF_ERRORS, CsrfFailed, *BODY_ERRORS),
 )
 def create_api_key(
     payload: ApiKeyCreate, user: CoordinatorUser, session: SessionDep, settings: SettingsDep

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import USER_ERRORS, CurrentUser, SessionDep, SettingsDep
+from app.api.deps import BODY_ERRORS, USER_ERRORS, CurrentUser, SessionDep, SettingsDep
 from app.errors import (
     AlreadySubmitted,
     AssignmentNotFound,
@@ -132,7 +132,7 @@ def lease_next_task(
         TaskFull,
         AlreadySubmitted,
         BodyTooLarge,
-        InvalidRequest,
+        *BODY_ERRORS,
     ),
 )
 def submit(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from app.api.deps import (
     AUTH_ERRORS,
+    BODY_ERRORS,
     CSRF_COOKIE,
     SESSION_COOKIE,
     USER_ERRORS,
@@ -21,7 +22,6 @@ from app.errors import (
     EmailAndPasswordTogether,
     EmailTaken,
     InvalidCredentials,
-    InvalidRequest,
     RateLimited,
 )
 from app.schemas.accounts import LoginRequest, RegisterRequest, TokenResponse, UserRead, UserStats
@@ -67,7 +67,7 @@ def _respond(response: Response, issued: IssuedSession, settings: Settings) -> T
     "/auth/register",
     response_model=TokenResponse,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(EmailTaken, EmailAndPasswordTogether, RateLimited, InvalidRequest),
+    responses=error_responses(EmailTaken, EmailAndPasswordTogether, RateLimited, *BODY_ERRORS),
 )
 def register(
     payload: RegisterRequest,
@@ -89,7 +89,7 @@ def register(
 @router.post(
     "/auth/login",
     response_model=TokenResponse,
-    responses=error_responses(InvalidCredentials, AccountSuspended, RateLimited, InvalidRequest),
+    responses=error_responses(InvalidCredentials, AccountSuspended, RateLimited, *BODY_ERRORS),
 )
 def login(
     payload: LoginRequest,

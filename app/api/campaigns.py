@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.api.access import READER_ERRORS, reader_access
-from app.api.deps import AUTH_ERRORS, STAFF_ERRORS, CoordinatorUser, OptionalUser, SessionDep
+from app.api.deps import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    STAFF_ERRORS,
+    CoordinatorUser,
+    OptionalUser,
+    SessionDep,
+)
 from app.api.public_cache import cached
 from app.errors import CampaignClosed, CampaignExists, CampaignNotFound, CsrfFailed, InvalidRequest
 from app.schemas.campaigns import CampaignCreate, CampaignList, CampaignRead, CampaignUpdate
@@ -30,7 +37,7 @@ def list_campaigns(session: SessionDep, user: OptionalUser) -> CampaignList:
     "",
     response_model=CampaignRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(*STAFF_ERRORS, CsrfFailed, CampaignExists, InvalidRequest),
+    responses=error_responses(*STAFF_ERRORS, CsrfFailed, CampaignExists, *BODY_ERRORS),
 )
 def create_campaign(
     payload: CampaignCreate, _: CoordinatorUser, session: SessionDep
@@ -52,7 +59,7 @@ def get_campaign(slug: str, session: SessionDep, user: OptionalUser) -> Campaign
 @router.patch(
     "/{slug}",
     response_model=CampaignRead,
-    responses=error_responses(*STAFF_ERRORS, CsrfFailed, CampaignNotFound, InvalidRequest),
+    responses=error_responses(*STAFF_ERRORS, CsrfFailed, CampaignNotFound, *BODY_ERRORS),
 )
 def update_campaign(
     slug: str, payload: CampaignUpdate, _: CoordinatorUser, session: SessionDep

@@ -21,6 +21,7 @@ router = APIRouter(
     prefix="/campaigns/{slug}/density",
     tags=["public map"],
     dependencies=[Depends(reader_access("map"))],
+    default_response_class=GeoJSONResponse,
 )
 
 
@@ -31,10 +32,7 @@ def _collection(
     return GeoJSONResponse(body, headers={"Cache-Control": CACHE_PUBLIC})
 
 
-_OK: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/geo+json": {}}},
-    304: {"description": "Not modified (ETag)"},
-}
+_OK: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified (ETag)"}}
 
 
 @router.get(

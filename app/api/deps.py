@@ -14,7 +14,9 @@ from app.errors import (
     AccountSuspended,
     CsrfFailed,
     InsufficientRole,
+    InvalidRequest,
     InvalidToken,
+    MalformedRequest,
     NotAuthenticated,
 )
 from app.models import User
@@ -124,3 +126,6 @@ AdminUser = Annotated[User, Depends(require_role("admin"))]
 AUTH_ERRORS = (InvalidToken, AccountSuspended)  # AuthDep, OptionalUser
 USER_ERRORS = (*AUTH_ERRORS, NotAuthenticated)  # CurrentUser
 STAFF_ERRORS = (*USER_ERRORS, InsufficientRole)  # ExpertUser, CoordinatorUser, AdminUser
+# A JSON body: FastAPI answers 400 when the bytes are not UTF-8 and 422 when they are not JSON
+# or do not validate.
+BODY_ERRORS = (MalformedRequest, InvalidRequest)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import STAFF_ERRORS, USER_ERRORS, CoordinatorUser, CurrentUser, SessionDep
+from app.api.deps import (
+    BODY_ERRORS,
+    STAFF_ERRORS,
+    USER_ERRORS,
+    CoordinatorUser,
+    CurrentUser,
+    SessionDep,
+)
 from app.errors import CampaignNotFound, CsrfFailed, InvalidRequest, TaskNotFound
 from app.schemas.common import error_responses
 from app.schemas.decoding import FlagCreate, FlagList, FlagRead
@@ -18,7 +25,7 @@ router = APIRouter(tags=["flags"])
     "/tasks/{task_id}/flags",
     response_model=FlagRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(*USER_ERRORS, CsrfFailed, TaskNotFound, InvalidRequest),
+    responses=error_responses(*USER_ERRORS, CsrfFailed, TaskNotFound, *BODY_ERRORS),
 )
 def add_flag(task_id: int, payload: FlagCreate, user: CurrentUser, session: SessionDep) -> FlagRead:
     """Open or join the discussion thread of a task."""

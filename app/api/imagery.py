@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import STAFF_ERRORS, CoordinatorUser, SessionDep, SettingsDep
+from app.api.deps import BODY_ERRORS, STAFF_ERRORS, CoordinatorUser, SessionDep, SettingsDep
 from app.errors import (
     AreaNotFound,
     CampaignNotFound,
@@ -50,7 +50,7 @@ def imagery_status(
         CsrfFailed,
         CampaignNotFound,
         AreaNotFound,
-        InvalidRequest,
+        *BODY_ERRORS,
         InvalidDate,
         UnknownProvider,
         ImageryNotConfigured,

@@ -62,6 +62,12 @@ def _negotiate(request: Request, allowed: set[str] | None = None) -> None:
             raise NotAcceptable("Only JSON is served here.")
 
 
+class OpenAPIResponse(JSONResponse):
+    """The API definition, in the media type OGC API – Features asks for (Part 1, §7.3)."""
+
+    media_type = OPENAPI_MEDIA_TYPE
+
+
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/ogc"
 
@@ -84,11 +90,11 @@ def landing(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api", response_class=JSONResponse)
-def api_definition(request: Request) -> JSONResponse:
+@router.get("/api", response_class=OpenAPIResponse)
+def api_definition(request: Request) -> OpenAPIResponse:
     """The OpenAPI 3.0 definition of these endpoints."""
     _negotiate(request)
-    return JSONResponse(document(_base(request)), media_type=OPENAPI_MEDIA_TYPE)
+    return OpenAPIResponse(document(_base(request)))
 
 
 @router.get("/conformance", response_class=JSONResponse)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.api.access import READER_ERRORS, reader_access
 from app.api.deps import SessionDep, StreamOpener
-from app.api.geo import GEOJSON, GeoJSONResponse, Opener, page_links, streamed
+from app.api.geo import GeoJSONResponse, Opener, page_links, streamed
 from app.errors import AreaNotFound, CampaignNotFound, DownloadsBusy, InvalidRequest
 from app.schemas.common import error_responses
 from app.schemas.geojson import CameraCollection, CountCollection, TagCollection
@@ -21,11 +21,11 @@ router = APIRouter(
     prefix="/campaigns/{slug}",
     tags=["researcher data"],
     dependencies=[Depends(reader_access("data"))],
+    default_response_class=GeoJSONResponse,
 )
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
-            GEOJSON: {},
             exports.MEDIA_TYPES["csv"]: {},
             exports.MEDIA_TYPES["geojsonseq"]: {},
         }

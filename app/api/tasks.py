@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import STAFF_ERRORS, CoordinatorUser, SessionDep
+from app.api.deps import BODY_ERRORS, STAFF_ERRORS, CoordinatorUser, SessionDep
 from app.errors import (
     CampaignNotFound,
     CsrfFailed,
@@ -48,7 +48,7 @@ def list_tasks(
     "/tasks/{task_id}/reopen",
     response_model=TaskSummary,
     responses=error_responses(
-        *STAFF_ERRORS, CsrfFailed, TaskNotFound, TaskComplete, TaskExcluded, InvalidRequest
+        *STAFF_ERRORS, CsrfFailed, TaskNotFound, TaskComplete, TaskExcluded, *BODY_ERRORS
     ),
 )
 def reopen_task(task_id: int, fix: TaskFix, _: CoordinatorUser, session: SessionDep) -> TaskSummary:

@@ -20,7 +20,7 @@ from app.errors.base import (
 
 
 class MalformedRequest(BadRequest):
-    """The framework could not read the request (e.g. a broken multipart body)."""
+    """The framework could not read the body (JSON that is not UTF-8, broken multipart)."""
 
     code = "bad_request"
 

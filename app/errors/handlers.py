@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from app.db import sqlstate
 from app.errors.base import AppError, ServiceUnavailable, TooManyRequests
@@ -69,6 +70,24 @@ def _clean_validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (RFC 9110 §15.5.6).
+
+    Starlette's own 405 names only the first route whose path matched, so `GET /campaigns`
+    hid `POST /campaigns`. Each method is probed through the routes' public `matches`; mounts
+    (the static frontend at `/` takes any path) are left out.
+    """
+    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
+    allowed = {
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    }
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return ", ".join(sorted(allowed))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error, expected or not, through the JSON envelope."""
 
@@ -88,10 +107,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, InvalidRequest.status_code)
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _FRAMEWORK_ERRORS.get(exc.status_code, HttpError).code
+        headers = dict(exc.headers or {})
+        if exc.status_code == MethodNotAllowed.status_code:
+            headers["Allow"] = _allowed_methods(request)
         return JSONResponse(
-            error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers or None
+            error_body(code, str(exc.detail)), exc.status_code, headers=headers or None
         )
 
     @app.exception_handler(IntegrityError)

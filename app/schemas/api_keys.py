@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.schemas.common import json_integer
 
 
 class ApiKeyCreate(BaseModel):
@@ -14,6 +16,8 @@ class ApiKeyCreate(BaseModel):
     rate_per_minute: int | None = Field(
         default=None, ge=1, le=100_000, description="Requests per minute; the default if omitted."
     )
+
+    _numbers = field_validator("rate_per_minute", mode="before")(json_integer)
 
 
 class ApiKeyRead(BaseModel):

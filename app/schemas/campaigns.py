@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.schemas.common import json_integer
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+_SETTINGS = ("votes_per_task", "lease_minutes", "tutorial_tasks", "known_answer_every")
 
 
 class CampaignRead(BaseModel):
@@ -40,6 +43,8 @@ class CampaignCreate(BaseModel):
     known_answer_every: int = Field(default=20, ge=0, le=1000)
     licence: str = Field(default="ODbL-1.0", max_length=64)
 
+    _numbers = field_validator(*_SETTINGS, mode="before")(json_integer)
+
 
 class CampaignUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -51,3 +56,5 @@ class CampaignUpdate(BaseModel):
     tutorial_tasks: int | None = Field(default=None, ge=0, le=20)
     known_answer_every: int | None = Field(default=None, ge=0, le=1000)
     licence: str | None = Field(default=None, max_length=64)
+
+    _numbers = field_validator(*_SETTINGS, mode="before")(json_integer)

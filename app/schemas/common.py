@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import StrEnum
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from app.errors import ERROR_CODES, ERRORS, AppError
+
+JSON = "application/json"
+
+
+# Request bodies hold values of their documented JSON types only. FastAPI validates the parsed
+# JSON in pydantic's lax mode, which reads true/false as 1/0, "3" as 3 and a number as a Unix
+# time (`"known_answer_every": false` was accepted as 0). Floats are StrictFloat; integers use
+# `json_integer`, because StrictInt would also refuse 3.0, an integer to JSON Schema.
+
+
+def json_integer(value: Any) -> Any:
+    """A before-validator for integer body fields: a JSON number, never true/false or "3"."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a number")
+    return value
+
+
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, int | float):  # true/false too: bool is an int
+        raise ValueError("must be a string (ISO 8601)")
+    return value
+
+
+JsonDate = Annotated[date, BeforeValidator(_not_a_number)]
+JsonDateTime = Annotated[datetime, BeforeValidator(_not_a_number)]
 
 
 class Health(BaseModel):
@@ -57,6 +83,21 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
         }
         for status, found in sorted(by_status.items())
     }
+
+
+def errors_as_json(document: dict[str, Any]) -> dict[str, Any]:
+    """Document every error answer as `application/json`, which is what the handlers send.
+
+    FastAPI files a response `model` under the route's own media type, so on a GeoJSON route
+    (and /ogc/api) the errors read as `application/geo+json`; move each back, schema and all.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content")
+                if "x-error-codes" in response and content and JSON not in content:
+                    response["content"] = {JSON: next(iter(content.values()))}
+    return document
 
 
 def _description(status: int, errors: list[type[AppError]]) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
+from app.schemas.common import JsonDateTime
 from app.schemas.imagery import Attribution, ImageTiles
 
 Attachment = Literal["street_furniture", "building", "other"]
@@ -14,7 +15,8 @@ CameraType = Literal["dome_ptz", "bullet", "unknown"]
 ProblemKind = Literal["no_image", "image_unusable", "wrong_place", "other"]
 MAX_TAGS = 50
 
-# Angles must be finite numbers in range: NaN and Infinity are refused by allow_inf_nan=False.
+# Angles must be finite numbers in range: NaN and Infinity are refused by allow_inf_nan=False,
+# and true/false by StrictFloat (lax mode would read them as 1.0/0.0).
 Heading = Field(ge=0, lt=360, allow_inf_nan=False)
 Pitch = Field(ge=-90, le=90, allow_inf_nan=False)
 
@@ -59,13 +61,13 @@ class TagIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    heading: float = Heading
-    pitch: float = Pitch
-    zoom: float = Field(default=1.0, ge=0, le=6, allow_inf_nan=False)
+    heading: StrictFloat = Heading
+    pitch: StrictFloat = Pitch
+    zoom: StrictFloat = Field(default=1.0, ge=0, le=6, allow_inf_nan=False)
     attachment: Attachment
     camera_type: CameraType
-    base_heading: float | None = Field(default=None, ge=0, lt=360, allow_inf_nan=False)
-    base_pitch: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    base_heading: StrictFloat | None = Field(default=None, ge=0, lt=360, allow_inf_nan=False)
+    base_pitch: StrictFloat | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _base_both_or_neither(self) -> Self:
@@ -90,7 +92,7 @@ class SubmissionCreate(BaseModel):
     outcome: Literal["cameras", "no_cameras", "problem"]
     tags: list[TagIn] = Field(default_factory=list, max_length=MAX_TAGS)
     problem: ProblemIn | None = None
-    started_at: datetime | None = None
+    started_at: JsonDateTime | None = None
 
     @model_validator(mode="after")
     def _outcome_matches_content(self) -> Self:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, field_validator
+
+from app.schemas.common import json_integer
 
 SearchableProvider = Literal["mapillary", "panoramax"]
 
@@ -15,12 +17,14 @@ class FindRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: SearchableProvider
-    max_distance_m: float = Field(default=15.0, ge=1, le=200)
+    max_distance_m: StrictFloat = Field(default=15.0, ge=1, le=200)
     since: str | None = Field(default=None, max_length=10, description="YYYY, YYYY-MM or date")
     until: str | None = Field(default=None, max_length=10)
     area: str | None = Field(default=None, max_length=200, description="Search this area instead")
-    spacing_m: float = Field(default=20.0, ge=1, le=1000)
+    spacing_m: StrictFloat = Field(default=20.0, ge=1, le=1000)
     max_tiles: int = Field(default=4, ge=1, le=50)
+
+    _numbers = field_validator("max_tiles", mode="before")(json_integer)
 
 
 class FindStatusRead(BaseModel):

@@ -96,8 +96,10 @@ def statuses(status: str) -> list[str]:
 
 
 def _check_bbox(value: str | None) -> str | None:
-    if value is not None:
-        BBox.parse(value)
+    # `bbox=` (a form that leaves the box empty) is no box, as the documented string allows.
+    if value is None or not value.strip():
+        return None
+    BBox.parse(value)
     return value
 
 

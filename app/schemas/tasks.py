@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
-from pydantic import BaseModel, ConfigDict, Field
+from app.schemas.common import JsonDate
 
 
 class TaskSummary(BaseModel):
@@ -28,6 +28,6 @@ class TaskFix(BaseModel):
 
     image_url: str | None = Field(default=None, max_length=2000)
     pano_id: str | None = Field(default=None, max_length=200)
-    captured_at: date | None = None
+    captured_at: JsonDate | None = None
     # Not nullable: every panorama has a heading (0 when unknown); leave it out to keep it.
-    heading: float = Field(default=0.0, ge=0, lt=360, allow_inf_nan=False)
+    heading: StrictFloat = Field(default=0.0, ge=0, lt=360, allow_inf_nan=False)

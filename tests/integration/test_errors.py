@@ -109,3 +109,21 @@ def test_tile_outside_the_grid_is_invalid_tile(
 def test_framework_errors_use_catalogue_codes(client: TestClient) -> None:
     _error(client.get("/api/v1/no-such-route"), 404, "not_found")
     _error(client.delete("/api/v1/health"), 405, "method_not_allowed")
+
+
+def test_method_not_allowed_lists_every_method_at_the_path(client: TestClient) -> None:
+    response = client.options("/api/v1/campaigns")
+    _error(response, 405, "method_not_allowed")
+    # GET and POST /campaigns are two routes; Starlette named only the first.
+    assert response.headers["allow"] == "GET, HEAD, POST"
+    assert client.delete("/api/v1/campaigns/x").headers["allow"] == "GET, HEAD, PATCH"
+
+
+def test_a_json_body_that_is_not_utf8_is_a_declared_bad_request(
+    app: FastAPI, client: TestClient
+) -> None:
+    response = client.post(
+        "/api/v1/auth/register", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
+    )
+    _error(response, 400, "bad_request")
+    assert "bad_request" in _declared(app, "post", "/api/v1/auth/register", 400)

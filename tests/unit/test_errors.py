@@ -297,3 +297,48 @@ def test_error_responses_group_by_status_and_describe_each_code() -> None:
 def test_error_responses_refuse_a_status_family() -> None:
     with pytest.raises(TypeError):
         error_responses(Conflict)
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, operations in _openapi()["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+def test_every_json_body_route_declares_the_bad_request_of_an_unreadable_body() -> None:
+    taking_json = [
+        (method, path, operation)
+        for method, path, operation in _operations()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert len(taking_json) >= 9
+    for method, path, operation in taking_json:
+        codes = operation["responses"].get("400", {}).get("x-error-codes", [])
+        assert "bad_request" in codes, f"{method} {path}"
+
+
+def test_error_answers_are_documented_as_json_on_every_route() -> None:
+    for method, path, operation in _operations():
+        for status, response in operation["responses"].items():
+            if int(status) >= 400:
+                assert list(response["content"]) == ["application/json"], f"{method} {path}"
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def test_geojson_answers_are_documented_as_geojson_only() -> None:
+    for method, path, operation in _operations():
+        content = operation["responses"].get("200", {}).get("content", {})
+        if "application/geo+json" in content:
+            assert "application/json" not in content, f"{method} {path}"
+    paths = _openapi()["paths"]
+    for path in (
+        "/api/v1/campaigns/{slug}/cameras",
+        "/api/v1/campaigns/{slug}/density/hexagons",
+        "/ogc/collections/{collection_id}/items",
+    ):
+        assert "application/geo+json" in paths[path]["get"]["responses"]["200"]["content"]
+    api = paths["/ogc/api"]["get"]["responses"]["200"]["content"]
+    assert list(api) == ["application/vnd.oai.openapi+json;version=3.0"]

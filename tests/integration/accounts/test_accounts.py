@@ -117,6 +117,27 @@ def test_decoder_cannot_create_a_campaign(client: TestClient, session: Session) 
     assert response.json()["error"]["code"] == "insufficient_role"
 
 
+def test_campaign_settings_refuse_booleans_for_numbers(
+    client: TestClient, session: Session
+) -> None:
+    headers = bearer(session, make_user(session, role="coordinator"))
+    make_campaign(session, slug="strict-ints")
+    for body in ({"known_answer_every": False}, {"votes_per_task": True}, {"lease_minutes": "9"}):
+        response = client.patch("/api/v1/campaigns/strict-ints", json=body, headers=headers)
+        assert response.status_code == 422, body
+        assert response.json()["error"]["code"] == "invalid"
+    # 4.0 is an integer to JSON Schema, and was accepted before.
+    patched = client.patch(
+        "/api/v1/campaigns/strict-ints", json={"votes_per_task": 4.0}, headers=headers
+    )
+    assert patched.json()["votes_per_task"] == 4
+    created = client.post(
+        "/api/v1/campaigns", json={"slug": "strict-b", "name": "B", "lease_minutes": True},
+        headers=headers,
+    )  # fmt: skip
+    assert created.status_code == 422
+
+
 def test_coordinator_creates_opens_and_pauses_a_campaign(
     client: TestClient, session: Session
 ) -> None:

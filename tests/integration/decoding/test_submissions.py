@@ -2,7 +2,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Submission, Tag, Task
+from app.models import Panorama, Submission, Tag, Task
 from tests.factories import bearer, make_campaign, make_task, make_user, submission, tag
 
 
@@ -194,6 +194,23 @@ def test_coordinator_fixes_and_reopens_a_task_in_review(
         headers=bearer(session, make_user(session)),
     )
     assert lease.json()["task"]["panorama"]["image_url"] == "/media/fixed.jpg"
+
+
+def test_a_fix_takes_a_date_string_and_refuses_a_number_or_boolean(
+    client: TestClient, session: Session
+) -> None:
+    task = make_task(session, make_campaign(session), status="review")
+    coordinator = bearer(session, make_user(session, role="coordinator"))
+    url = f"/api/v1/tasks/{task.id}/reopen"
+    for refused in ({"captured_at": 0}, {"heading": True}):
+        response = client.post(url, json=refused, headers=coordinator)
+        assert response.status_code == 422, refused
+    fixed = client.post(url, json={"captured_at": "2021-05-01", "heading": 90}, headers=coordinator)
+    assert fixed.status_code == 200, fixed.text
+    panorama = session.get(Panorama, task.panorama_id)
+    assert panorama is not None
+    session.refresh(panorama)
+    assert panorama.captured_at.isoformat() == "2021-05-01"
 
 
 def test_excluded_task_is_never_offered(client: TestClient, session: Session) -> None:

@@ -147,6 +147,18 @@ def test_unknown_area_and_campaign_are_404(client: TestClient, session: Session)
     assert client.get("/api/v1/campaigns/pub-draft/cameras").status_code == 404
 
 
+def test_an_empty_bbox_is_no_bbox(client: TestClient, session: Session) -> None:
+    campaign = make_campaign(session, slug="pub-empty-bbox")
+    _grid(session, campaign, 3)
+    for layer in ("cameras", "counts", "tags"):
+        whole = client.get(f"/api/v1/campaigns/pub-empty-bbox/{layer}").json()
+        empty = client.get(f"/api/v1/campaigns/pub-empty-bbox/{layer}?bbox=")
+        assert empty.status_code == 200, layer
+        assert empty.json()["numberMatched"] == whole["numberMatched"]
+    hexagons = client.get("/api/v1/campaigns/pub-empty-bbox/density/hexagons?bbox=")
+    assert hexagons.status_code == 200
+
+
 def test_bad_bbox_limit_and_confidence_are_422_envelopes(
     client: TestClient, session: Session
 ) -> None:
