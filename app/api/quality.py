@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import STAFF_ERRORS, CoordinatorUser, ExpertUser, SessionDep, SettingsDep
+from app.api.deps import (
+    BODY_ERRORS,
+    STAFF_ERRORS,
+    CoordinatorUser,
+    ExpertUser,
+    SessionDep,
+    SettingsDep,
+)
 from app.errors import (
     CampaignNotFound,
     CsrfFailed,
@@ -53,7 +60,7 @@ def review_task(
     "/tasks/{task_id}/known-answer",
     response_model=TaskReviewRead,
     responses=error_responses(
-        *STAFF_ERRORS, CsrfFailed, TaskNotFound, OwnTaskReview, InvalidRequest
+        *BODY_ERRORS, *STAFF_ERRORS, CsrfFailed, TaskNotFound, OwnTaskReview, InvalidRequest
     ),
 )
 def label_task(
@@ -73,7 +80,7 @@ def label_task(
     "/tasks/{task_id}/known-answer/use",
     response_model=KnownAnswerRead,
     responses=error_responses(
-        *STAFF_ERRORS, CsrfFailed, TaskNotFound, NoKnownAnswer, InvalidRequest
+        *BODY_ERRORS, *STAFF_ERRORS, CsrfFailed, TaskNotFound, NoKnownAnswer, InvalidRequest
     ),
 )
 def promote(
@@ -102,7 +109,7 @@ def known_answers(slug: str, _: CoordinatorUser, session: SessionDep) -> KnownAn
     response_model=SampleRead,
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(
-        *STAFF_ERRORS, CsrfFailed, CampaignNotFound, NothingToSample, InvalidRequest
+        *BODY_ERRORS, *STAFF_ERRORS, CsrfFailed, CampaignNotFound, NothingToSample, InvalidRequest
     ),
 )
 def draw_sample(
@@ -194,7 +201,7 @@ _MODERATION_ERRORS = (
 @router.post(
     "/decoders/{public_id}/suspend",
     response_model=SuspensionRead,
-    responses=error_responses(*_MODERATION_ERRORS),
+    responses=error_responses(*BODY_ERRORS, *_MODERATION_ERRORS),
 )
 def suspend(
     public_id: str, payload: SuspendIn, user: CoordinatorUser, session: SessionDep

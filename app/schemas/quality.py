@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, field_validator, model_validator
 
+from app.schemas.common import json_integer
 from app.schemas.decoding import Attachment, CameraType, Heading, PanoramaRead, Pitch
 
 KnownUse = Literal["tutorial", "check"]
@@ -18,12 +19,12 @@ class KnownCameraIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    heading: float = Heading
-    pitch: float = Pitch
+    heading: StrictFloat = Heading
+    pitch: StrictFloat = Pitch
     attachment: Attachment
     camera_type: CameraType
-    base_heading: float | None = Field(default=None, ge=0, lt=360, allow_inf_nan=False)
-    base_pitch: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    base_heading: StrictFloat | None = Field(default=None, ge=0, lt=360, allow_inf_nan=False)
+    base_pitch: StrictFloat | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _base_both_or_neither(self) -> Self:
@@ -118,6 +119,8 @@ class SampleIn(BaseModel):
 
     per_stratum: int = Field(default=8, ge=1, le=10_000)
     seed: int = Field(default=1, ge=0, le=2**62)
+
+    _numbers = field_validator("per_stratum", "seed", mode="before")(json_integer)
 
 
 class StratumRead(BaseModel):
