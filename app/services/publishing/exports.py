@@ -9,7 +9,6 @@ and a client that goes away stops it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import queue
 import threading
@@ -80,25 +79,30 @@ def stream(
 ) -> Iterator[bytes]:
     """The whole layer encoded as `fmt`, chunk by chunk (on a session or an owned connection)."""
     connection = _connection(bind)
-    rows = layer.statement.subquery("r")
-    if fmt == "csv":
-        chunks = copy_out(connection, select(*properties.csv_columns(layer.props, rows)), _CSV)
-        yield from _counted(chunks, progress, header=True)
-        return
-    feature = cast(properties.feature(layer.props, rows, layer.key), Text)
-    if fmt == "geojsonseq":
-        lines = select(literal(RS) + feature).order_by(rows.c[layer.key])
-        yield from _counted(copy_out(connection, lines, _AS_IS), progress)
+    statement, options = copy_statement(layer, fmt)
+    chunks = _counted(copy_out(connection, statement, options), progress, header=fmt == "csv")
+    if fmt != "geojson":
+        yield from chunks
         return
     head = dumps({"type": "FeatureCollection", **meta.members()})
     yield (head[:-1] + ',"features":[\n').encode()
-    # Every line starts with a comma; the first one's is dropped.
-    lines = select(literal(",") + feature).order_by(rows.c[layer.key])
     first = True
-    for chunk in _counted(copy_out(connection, lines, _AS_IS), progress):
+    for chunk in chunks:
+        # Every line starts with a comma; the first one's is dropped.
         yield chunk[1:] if first else chunk
         first = False
     yield b"]}\n"
+
+
+def copy_statement(layer: Layer, fmt: str) -> tuple[Any, str]:
+    """What COPY runs for a dump in `fmt`, and its options (GeoJSON: the features only)."""
+    rows = layer.statement.subquery("r")
+    if fmt == "csv":
+        columns = properties.csv_columns(layer.props, rows)
+        return select(*columns).order_by(rows.c[layer.key]), _CSV
+    feature = cast(properties.feature(layer.props, rows, layer.key), Text)
+    lead = RS if fmt == "geojsonseq" else ","
+    return select(literal(lead) + feature).order_by(rows.c[layer.key]), _AS_IS
 
 
 def _counted(
@@ -125,10 +129,6 @@ def inline(connection: Connection, statement: Any) -> str:
     return text.decode() if isinstance(text, bytes) else str(text)
 
 
-class _Stopped(Exception):
-    """The consumer went away: abandon the COPY."""
-
-
 class _Sink:
     """The file COPY writes into: rows gathered into chunks and put on the queue."""
 
@@ -139,7 +139,9 @@ class _Sink:
 
     def write(self, data: bytes | str) -> int:
         if self.stop.is_set():
-            raise _Stopped
+            # Dropped, not refused: raising here would leave the COPY half read and the
+            # connection out of step with the server; the cancel sent ends it soon instead.
+            return len(data)
         raw = data.encode() if isinstance(data, str) else data
         self.parts.append(raw)
         self.size += len(raw)
@@ -154,9 +156,7 @@ class _Sink:
             self.parts, self.size, self.rows = [], 0, 0
 
     def put(self, item: Any) -> None:
-        while True:
-            if self.stop.is_set():
-                raise _Stopped
+        while not self.stop.is_set():
             try:
                 self.out.put(item, timeout=0.1)
                 return
@@ -181,11 +181,8 @@ def copy_out(connection: Connection, statement: Any, options: str) -> Iterator[t
             cursor.copy_expert(sql, sink, size=CHUNK)
             sink.flush()
             sink.put(_DONE)
-        except _Stopped:
-            pass
-        except BaseException as exc:  # handed to the consumer, raised there
-            with contextlib.suppress(_Stopped):
-                sink.put(exc)
+        except BaseException as exc:  # handed to the consumer (if still there), raised there
+            sink.put(exc)
 
     worker = threading.Thread(target=run, name="copy-out", daemon=True)
     worker.start()
@@ -203,9 +200,9 @@ def copy_out(connection: Connection, statement: Any, options: str) -> Iterator[t
     finally:
         if not done:
             stop.set()
-            raw.cancel()  # a query still working before its first row stops now too
+            if worker.is_alive():
+                raw.cancel()  # the server stops the COPY; what it still sends is dropped
+        # A cancelled COPY ends in an error, which leaves the connection in step with the
+        # server: its owner closes it and the pool's reset rolls the transaction back.
         worker.join()
         cursor.close()
-        if not done:
-            # The COPY was left midway: the connection is out of step with the server.
-            connection.invalidate()

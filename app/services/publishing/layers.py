@@ -230,6 +230,15 @@ def imagery_sources(
     return listed, [c for c in credits if c]
 
 
+def page_statement(layer: Layer, *, limit: int, offset: int) -> Any:
+    """(the page's features comma-joined in order, how many) in one row."""
+    rows = layer.statement.limit(limit).offset(offset).subquery("r")
+    encoded = select(rows.c[layer.key].label("k"), properties.feature(layer.props, rows, layer.key))
+    inner = encoded.subquery("f")
+    joined = func.string_agg(cast_(inner.c[1], Text), aggregate_order_by(literal(","), inner.c.k))
+    return select(joined, func.count())
+
+
 def page(session: Session, *, layer: Layer, limit: int, offset: int) -> Page:
     """One page of the layer, encoded by PostgreSQL, and how many features match in all."""
     rows = layer.statement.limit(limit).offset(offset).subquery("r")
@@ -242,7 +251,15 @@ def page(session: Session, *, layer: Layer, limit: int, offset: int) -> Page:
         # A short page is the last one: the total is known without counting.
         return Page(text, returned, offset + returned)
     counted = select(func.count()).select_from(layer.count_statement.order_by(None).subquery())
-    return Page(text, returned, int(session.scalar(counted) or 0))
+    if layer.name == "tags":
+        # Tags change with every submission, which the result version does not follow.
+        return Page(text, returned, int(session.scalar(counted) or 0))
+    # Cameras and counts change only with the result version: a filter's count is kept for it
+    # (a page of 1,000 cost as much again in counting 25,000 rows).
+    compiled = counted.compile(dialect=session.get_bind().dialect)
+    what = ("count", str(compiled), repr(sorted(compiled.params.items())))
+    total = memo(session, layer.campaign, what, lambda: int(session.scalar(counted) or 0))
+    return Page(text, returned, total)
 
 
 def feature(session: Session, *, layer: Layer, key: Any, fid: int) -> dict[str, Any] | None:
