@@ -33,7 +33,7 @@ def wait_for_task(page: Page, previous: int | None) -> dict[str, Any]:
 def wait_for_viewer(page: Page) -> None:
     """Wait until the viewer has faded the panorama fully in, so screenshots see it whole."""
     page.wait_for_function(
-        "() => { const c = document.querySelector('.psv-canvas-container');"
+        "() => { const c = document.querySelector('.psv-host:not([hidden]) .psv-canvas-container');"
         " return c && getComputedStyle(c).opacity === '1'; }"
     )
 
@@ -47,16 +47,24 @@ def known_answer(engine: Engine, task_id: int) -> list[dict[str, Any]]:
     return list(answer or [])
 
 
-def look_at(page: Page, heading: float, pitch: float) -> None:
+def look_at(
+    page: Page, heading: float, pitch: float, *, pano_heading: float = PANORAMA_HEADING
+) -> None:
     """Turn Photo Sphere Viewer itself so a compass direction is under the centre.
 
     The yaw is worked out here, independently of the app: yaw 0 is the image's centre column,
     whose compass heading is the panorama's. Zooming in makes the click precise.
     """
-    yaw = math.radians((heading - PANORAMA_HEADING + 540) % 360 - 180)
+    yaw = math.radians((heading - pano_heading + 540) % 360 - 180)
     # Resolves on the viewer's next `render` event: by then the canvas and the markers (moved
     # by the plugin's own `render` listener, registered first) show the new direction, so the
     # click cannot land on a pin left where the previous camera was.
+    # The canvas must have the frame's size, or the click is read against a stale one.
+    page.wait_for_function(
+        "() => { const v = window.__decoders.viewer;"
+        " return v.container.clientWidth === v.state.size.width"
+        " && v.container.clientHeight === v.state.size.height; }"
+    )
     page.evaluate(
         """([yaw, pitch]) => new Promise((resolve) => {
           const v = window.__decoders.viewer;
@@ -76,9 +84,11 @@ def click_centre(page: Page) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
-def tag_camera(page: Page, camera: dict[str, Any]) -> None:
+def tag_camera(
+    page: Page, camera: dict[str, Any], *, pano_heading: float = PANORAMA_HEADING
+) -> None:
     """Click a drawn camera, answer both questions with its truth, save."""
-    look_at(page, camera["heading"], camera["pitch"])
+    look_at(page, camera["heading"], camera["pitch"], pano_heading=pano_heading)
     click_centre(page)
     page.locator(f'.choice[data-value="{camera["attachment"]}"]').click()
     page.locator(f'.choice[data-value="{camera["camera_type"]}"]').click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from playwright.sync_api import Page, Route, expect
@@ -16,6 +17,15 @@ from tests.browser.pages import (
     wait_for_task,
 )
 from tests.browser.seed import Seeded
+
+# Every text the page puts on screen, however briefly, for asserting what was never shown.
+RECORD_TEXTS = """
+window.__shown = [];
+new MutationObserver((records) => {
+  for (const r of records)
+    for (const n of r.addedNodes) if (n.textContent) window.__shown.push(n.textContent);
+}).observe(document, {childList: true, subtree: true});
+"""
 
 
 def _user_id(page: Page) -> int:
@@ -184,3 +194,32 @@ def test_flag_then_report_a_problem_then_skip(
     assert tuple(outcome) == ("problem", "image_unusable")
     assert skipped == 1
     assert flags >= 1
+
+
+def test_a_busy_lease_is_asked_for_again_until_a_task_comes_and_all_done_never_shows(
+    page: Page, site: str, seeded: Seeded
+) -> None:
+    page.add_init_script(RECORD_TEXTS)
+    asked: list[str] = []
+
+    def busy_once(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        asked.append(route.request.url)
+        if len(asked) > 1:
+            route.continue_()
+            return
+        error = {"code": "busy", "message": "Every task left is being handed out.", "details": None}
+        route.fulfill(
+            status=503,
+            headers={"Retry-After": "0", "Content-Type": "application/json"},
+            body=json.dumps({"error": error}),
+        )
+
+    page.route("**/api/v1/campaigns/*/assignments", busy_once)
+    lease = join_and_open_task(page, site, seeded.slug)
+    assert lease["task"]["id"] > 0 and len(asked) == 2
+    shown = "\n".join(page.evaluate("window.__shown"))
+    assert "Busy: photos are being handed out" in shown
+    assert "All done" not in shown

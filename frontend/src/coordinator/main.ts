@@ -7,6 +7,7 @@ import { errorKey, joinCard } from "../lib/join";
 import { chooseCampaign, roleAtLeast } from "../lib/session";
 import { initShell, setShellUser } from "../lib/shell";
 import type { Campaign, Flag, Progress, User } from "../lib/types";
+import { imageryForm } from "./imagery";
 import { importForms } from "./imports";
 
 const root = byId("coordinator-root");
@@ -189,6 +190,7 @@ async function dashboard(campaign: Campaign, all: Campaign[]): Promise<void> {
       ...(progress ? [totals(progress), byArea(progress), byDay(progress)] : [h("p", { class: "card", i18n: "error.generic" })]),
       flags(recent),
       importForms(campaign),
+      imageryForm(campaign),
     ),
   );
 }

@@ -1,9 +1,12 @@
-// Equirectangular panoramas in Photo Sphere Viewer (WebGL, from npm; no network at run time).
+// Equirectangular panoramas in Photo Sphere Viewer (WebGL, from npm; no network at run time):
+// whole images (our own, Mapillary's) or tiled ones (Panoramax) over a low-resolution base.
 import { Viewer } from "@photo-sphere-viewer/core";
+import { EquirectangularTilesAdapter, type EquirectangularTilesPanorama } from "@photo-sphere-viewer/equirectangular-tiles-adapter";
 import { MarkersPlugin } from "@photo-sphere-viewer/markers-plugin";
 import "@photo-sphere-viewer/core/index.css";
 import "@photo-sphere-viewer/markers-plugin/index.css";
 import { clamp, degToRad, headingToYaw, hfovToZoom, radToDeg, yawToHeading } from "../lib/angles";
+import type { ImageTiles } from "../lib/types";
 import type { MarkerSpec, PanoView, Pov } from "./view";
 
 // Photo Sphere Viewer turns a second click within 300 ms of the first into a "dblclick" that
@@ -39,10 +42,28 @@ function onTap(container: HTMLElement, handler: (clientX: number, clientY: numbe
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-export function createPsvView(container: HTMLElement): PanoView {
+/** The tiles adapter's panorama: `{col}`/`{row}` filled in the provider's URL template. */
+function tiledPanorama(tiles: ImageTiles, base: string | null | undefined): EquirectangularTilesPanorama {
+  return {
+    baseUrl: base ?? undefined,
+    width: tiles.width,
+    cols: tiles.cols,
+    rows: tiles.rows,
+    tileUrl: (col, row) => tiles.url.replace("{col}", String(col)).replace("{row}", String(row)),
+  };
+}
+
+/** A viewer in its own layer of `container`; `tiled` ones take tiled panoramas only (PSV picks
+ * one adapter per viewer), so the task screen keeps one of each and shows the one it needs. */
+export function createPsvView(container: HTMLElement, { tiled = false } = {}): PanoView {
   let panoHeading = 0;
+  const host = document.createElement("div");
+  host.className = "psv-host";
+  container.append(host);
   const viewer = new Viewer({
-    container,
+    container: host,
+    // The base is the provider's whole picture, not a thumbnail: no need to blur it.
+    ...(tiled ? { adapter: EquirectangularTilesAdapter.withConfig({ baseBlur: false }) } : {}),
     navbar: false, // our own translated, keyboard-reachable controls replace it
     keyboard: false, // handled by the task screen (arrows, +/-, Enter tags the centre)
     minFov: 8,
@@ -69,11 +90,20 @@ export function createPsvView(container: HTMLElement): PanoView {
 
   return {
     raw: viewer,
-    async load({ url, heading }) {
+    async load({ url, heading, tiles }) {
       panoHeading = heading;
       markers.clearMarkers();
       shown = "";
-      await viewer.setPanorama(url, { position: { yaw: 0, pitch: 0 }, zoom: 20, transition: false });
+      const panorama = tiled && tiles ? tiledPanorama(tiles, url) : url;
+      await viewer.setPanorama(panorama, { position: { yaw: 0, pitch: 0 }, zoom: 20, transition: false });
+      // The frame may have changed size with this task (the tutorial banner comes or goes), and
+      // the viewer's own resize observer catches up only after a throttle: until then a click
+      // would be read against the old size, and land a few degrees off.
+      viewer.autoSize();
+    },
+    setActive(active) {
+      host.hidden = !active;
+      if (active) viewer.autoSize(); // it may have been laid out while hidden
     },
     pov() {
       const p = viewer.getPosition();
@@ -129,8 +159,8 @@ export function createPsvView(container: HTMLElement): PanoView {
       }
     },
     onPick(handler) {
-      onTap(container, (x, y) => {
-        const box = container.getBoundingClientRect();
+      onTap(host, (x, y) => {
+        const box = host.getBoundingClientRect();
         const p = viewer.dataHelper.viewerCoordsToSphericalCoords({ x: x - box.left, y: y - box.top });
         if (p) handler(toPov(p.yaw, p.pitch));
       });

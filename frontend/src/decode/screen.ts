@@ -6,7 +6,7 @@ import { h, replace, tr } from "../lib/dom";
 import { t, type Key } from "../lib/i18n";
 import { icons } from "../lib/icons";
 import { errorKey } from "../lib/join";
-import type { Campaign, Lease, SubmissionResult, TagBody } from "../lib/types";
+import type { Attribution, Campaign, Lease, SubmissionResult, TagBody } from "../lib/types";
 import { editable, initial, transition, type Event, type Mode, type State } from "./machine";
 import { confirmDialog, flagDialog, problemDialog, type ProblemReport } from "./dialogs";
 import { feedbackMarkers, feedbackPanel } from "./feedback";
@@ -24,6 +24,8 @@ export interface TaskScreen {
   show(lease: Lease): Promise<void>;
   adopt(lease: Lease, tags: TagBody[]): void;
   resend(outgoing: Outgoing): void;
+  /** A message in the screen's status line (e.g. while the next lease is retried). */
+  notice(key: Key, args?: Record<string, unknown>): void;
 }
 
 interface Options {
@@ -31,6 +33,19 @@ interface Options {
   onNext: () => Promise<void>;
   onRenew: (taskId: number, tags: TagBody[]) => Promise<"same" | "other">;
   viewFor: (lease: Lease, container: HTMLElement) => Promise<PanoView | null>;
+  /** The live lease asked for again, for a fresh image URL (Mapillary's expire); null: none. */
+  onRefresh: () => Promise<Lease | null>;
+}
+
+const expired = (at: string | null | undefined) => !!at && Date.parse(at) <= Date.now();
+
+/** The image's credit over it: its text linking its page, then its licence. */
+function creditLine(a: Attribution | null | undefined): (HTMLElement | string)[] {
+  const link = (href: string | null, text: string) =>
+    href ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, text) : h("span", {}, text);
+  const text = a?.text ?? a?.creator;
+  const parts = [text && link(a!.url, text), a?.licence && link(a.licence_url, a.licence)].filter((p): p is HTMLElement => !!p);
+  return parts.flatMap((p, i) => (i ? [" · ", p] : [p]));
 }
 
 export function taskScreen(opts: Options): TaskScreen {
@@ -44,6 +59,7 @@ export function taskScreen(opts: Options): TaskScreen {
   });
   const help = h("p", { id: "viewer-help", class: "sr-only", i18n: "viewer.help" });
   const modeBanner = h("div", { class: "mode-banner", role: "status", hidden: true });
+  const credit = h("p", { class: "attribution", id: "attribution", dir: "auto", hidden: true });
   const progress = h("div", { class: "progress-chips" });
   const tutorial = h("div", { class: "tutorial-banner", hidden: true });
   const tip = h("aside", { class: "tip", "aria-live": "polite" });
@@ -84,12 +100,22 @@ export function taskScreen(opts: Options): TaskScreen {
     { class: "task" },
     h("div", { class: "task-bar" }, h("h1", { class: "campaign-name", dir: "auto" }, opts.campaign.name), progress),
     tutorial,
-    h("div", { class: "viewer-wrap" }, viewerEl, h("div", { class: "crosshair", html: icons.crosshair }), modeBanner, controls, help),
+    h(
+      "div",
+      { class: "viewer-wrap" },
+      viewerEl,
+      h("div", { class: "crosshair", html: icons.crosshair }),
+      modeBanner,
+      credit,
+      controls,
+      help,
+    ),
     h("div", { class: "side" }, tip, panelSlot, listTitle, list, actions, status, statsBox),
   );
 
   let s: State = initial;
   let view: PanoView | null = null;
+  const wired = new WeakSet<PanoView>(); // views whose clicks reach this screen
   let startedAt = "";
   let tipHidden = false;
   let panelShown = ""; // what the panel slot holds, so answers do not rebuild it
@@ -249,18 +275,24 @@ export function taskScreen(opts: Options): TaskScreen {
     viewerEl.focus({ preventScroll: true });
   }
 
-  async function show(lease: Lease) {
+  /** Show a lease. `fresh`: its image URL was just asked for again, so a failure is final. */
+  async function show(lease: Lease, fresh = false): Promise<void> {
     dispatch({ type: "load", lease });
     say("common.loading");
     showProgress(progress, tutorial, lease);
     showTip(tip, lease, tipHidden, () => (tipHidden = true));
     void showStats(statsBox);
     const pano = lease.task.panorama;
+    replace(credit, ...creditLine(pano.attribution));
+    credit.hidden = !credit.firstChild;
+    // A signed URL whose time is up is not even tried: the same lease comes back with a new one.
+    if (!fresh && expired(pano.image_expires_at)) return refresh();
     const v = await opts.viewFor(lease, viewerEl);
-    if (view !== v) {
-      view = v;
-      v?.onPick(pick);
-      v?.onMarker((id) => id.startsWith("tag-") && dispatch({ type: "edit", index: Number(id.slice(4)) }) && lookAtEdited());
+    view = v;
+    if (v && !wired.has(v)) {
+      wired.add(v);
+      v.onPick(pick);
+      v.onMarker((id) => id.startsWith("tag-") && dispatch({ type: "edit", index: Number(id.slice(4)) }) && lookAtEdited());
     }
     if (!v) {
       dispatch({ type: "loaded" });
@@ -268,15 +300,28 @@ export function taskScreen(opts: Options): TaskScreen {
       return;
     }
     try {
-      await v.load({ url: pano.image_url, panoId: pano.pano_id, heading: pano.heading ?? 0 });
+      await v.load({ url: pano.image_url, panoId: pano.pano_id, heading: pano.heading ?? 0, tiles: pano.image_tiles });
       say(null);
     } catch {
+      // A URL that expires may have died on the way (or the clock here is off): once more, fresh.
+      if (!fresh && pano.image_expires_at && s.lease === lease) return refresh();
       say("viewer.loadFailed");
     }
     if (s.lease !== lease) return; // another lease was shown meanwhile
     startedAt = new Date().toISOString();
     dispatch({ type: "loaded" });
     viewerEl.focus({ preventScroll: true });
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      const lease = await opts.onRefresh();
+      if (lease) return await show(lease, true);
+      await opts.onNext();
+    } catch (error) {
+      dispatch({ type: "loaded" });
+      say(errorKey(error));
+    }
   }
 
   /** Send the answer on screen, once: a double click finds the state already submitting. */
@@ -392,6 +437,7 @@ export function taskScreen(opts: Options): TaskScreen {
       if (dispatch({ type: "adopt", lease }))
         void deliver(prepare(lease.id, { outcome: "cameras", tags, started_at: startedAt || undefined }));
     },
+    notice: say,
     resend(out: Outgoing) {
       // An answer a previous page left unconfirmed: sent as is, with its own key.
       if (dispatch({ type: "submit" })) void deliver(out);

@@ -1,4 +1,5 @@
 // What the task screen needs from a 360° viewer, whatever the imagery provider.
+import type { ImageTiles } from "../lib/types";
 
 export interface Pov {
   heading: number; // compass degrees [0, 360)
@@ -19,8 +20,12 @@ export interface MarkerSpec {
 }
 
 export interface PanoView {
-  /** Show a panorama; resolves once it is on screen. */
-  load(pano: { url?: string | null; panoId?: string | null; heading: number }): Promise<void>;
+  /** Show a panorama; resolves once it is on screen, rejects when its image did not load.
+   * `heading` is the compass bearing of the image's centre column; `tiles` a tiled rendition
+   * (Panoramax) for which `url` is the low-resolution base. */
+  load(pano: { url?: string | null; panoId?: string | null; heading: number; tiles?: ImageTiles | null }): Promise<void>;
+  /** Shown or hidden: the viewers of different providers share the task screen's frame. */
+  setActive?(active: boolean): void;
   pov(): Pov;
   look(heading: number, pitch: number): void;
   /** Turn by degrees (positive: right / up). */

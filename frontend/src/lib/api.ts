@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Seconds the server asked us to wait before trying again (its Retry-After), if any. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
@@ -23,6 +25,15 @@ export class ApiError extends Error {
 export interface Result<T> {
   status: number;
   data: T;
+}
+
+/** Retry-After as seconds: a number of seconds or an HTTP date (RFC 9110 §10.2.3). */
+function retryAfter(value: string | null): number | null {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, (at - Date.now()) / 1000);
 }
 
 function cookie(name: string): string | undefined {
@@ -59,7 +70,13 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   }
   if (!response.ok) {
     const error = (data as { error?: { code?: ErrorCode; message?: string; details?: unknown } } | null)?.error;
-    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText, error?.details);
+    throw new ApiError(
+      response.status,
+      error?.code ?? `http_${response.status}`,
+      error?.message ?? response.statusText,
+      error?.details,
+      retryAfter(response.headers.get("Retry-After")),
+    );
   }
   return { status: response.status, data: data as T };
 }

@@ -8,6 +8,8 @@ type Schemas = components["schemas"];
 export type User = Schemas["UserRead"];
 export type Campaign = Schemas["CampaignRead"];
 export type Panorama = Schemas["PanoramaRead"];
+export type ImageTiles = Schemas["ImageTiles"];
+export type Attribution = Schemas["Attribution"];
 export type Lease = Schemas["AssignmentRead"];
 export type Feedback = Schemas["Feedback"];
 export type SubmissionResult = Schemas["SubmissionResult"];
@@ -15,6 +17,8 @@ export type Stats = Schemas["UserStats"];
 export type Flag = Schemas["FlagRead"];
 export type Progress = Schemas["ProgressRead"];
 export type PublicConfig = Schemas["PublicConfig"];
+export type FindStep = Schemas["FindStep"];
+export type FindStatus = Schemas["FindStatusRead"];
 
 /**
  * Every error code the API can return, from the `ErrorCode` enum its error envelope uses.
