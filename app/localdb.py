@@ -267,6 +267,15 @@ def database_url(settings: Settings) -> str:
     url = settings.database_url
     if not url:
         return from_settings(settings).url
+    return _psycopg2(url)
+
+
+def replica_url(settings: Settings) -> str | None:
+    """DATABASE_REPLICA_URL (normalised like DATABASE_URL), or None when reads stay on it."""
+    return _psycopg2(settings.database_replica_url) if settings.database_replica_url else None
+
+
+def _psycopg2(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg2://" + url[len(prefix) :]

@@ -17,9 +17,11 @@ from app.api.access import install_cors
 from app.api.public_cache import PublicCache
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
-from app.localdb import database_url
+from app.localdb import database_url, replica_url
 from app.middleware import BodySizeLimit, ConcurrencyLimit, DatabaseFaults
 from app.schemas.common import errors_as_json
+from app.services import accounts
+from app.services.publishing.tile_cache import TileCache
 from app.settings import Settings, get_settings
 
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
@@ -44,9 +46,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        # Downloads get a pool of their own (README, Deploying: connection sizing).
+        engines = [engine]
+        # Published reads (researcher, OGC, tiles, density) go to the replica when there is
+        # one, and run without a transaction: each is one or two statements, and BEGIN and
+        # COMMIT would double the round trips of a cached tile.
+        replica = replica_url(settings)
+        read_engine = engine
+        if replica is not None:
+            read_engine = make_engine(
+                replica,
+                pool_size=settings.threads,
+                max_overflow=0,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+                application_name="decoders-read",
+            )
+            engines.append(read_engine)
+        app.state.read_engine = read_engine
+        app.state.read_sessionmaker = make_sessionmaker(
+            read_engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        # Read requests count against their rate limits here and write in batches.
+        app.state.meter = accounts.Meter(engine, flush_s=settings.rate_limit_flush_seconds)
+        app.state.meter.start()
+        # Downloads get a pool of their own (README, Deploying: connection sizing), on the
+        # replica when there is one.
         app.state.stream_engine = make_engine(
-            url,
+            replica or url,
             pool_size=settings.export_connections,
             max_overflow=0,
             pool_timeout=settings.export_wait_seconds,
@@ -54,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             idle_in_transaction_timeout_ms=settings.export_idle_timeout_s * 1000,
             application_name="decoders-stream",
         )
-        engines = [engine, app.state.stream_engine]
+        engines.append(app.state.stream_engine)
         worker = None
         if settings.reconcile_worker:
             # Drains the reconciliation queue in the background (DESIGN §5; issue 4), on
@@ -77,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
+            app.state.meter.stop()
             for each in engines:
                 each.dispose()
 
@@ -97,6 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
+    app.state.tile_cache = TileCache(
+        max_bytes=settings.tile_cache_mib * 2**20, directory=settings.tile_cache_dir
+    )
     install_error_handlers(app)
     # Innermost of the three: CORS headers and body limits apply to its 503s and retries too.
     app.add_middleware(DatabaseFaults)

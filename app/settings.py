@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DECODERS_DATABASE_URL", "DATABASE_URL")
     )
+    # Optional read replica (a streaming standby): researcher, OGC, tile and density reads and
+    # downloads go there; everything that writes stays on DATABASE_URL.
+    database_replica_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DECODERS_DATABASE_REPLICA_URL", "DATABASE_REPLICA_URL"),
+    )
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     data_dir: Path = Path(".data")
     db_port: int = Field(default=55432, ge=1024, le=65535)
@@ -50,6 +56,12 @@ class Settings(BaseSettings):
     anonymous_reads_per_minute: int = Field(default=120, ge=1)
     anonymous_map_per_minute: int = Field(default=1200, ge=1)
     api_key_per_minute: int = Field(default=600, ge=1)
+    # Reads are counted in each worker and written to PostgreSQL this often, in one statement.
+    rate_limit_flush_seconds: float = Field(default=1.0, gt=0)
+    # Rendered vector tiles are kept per result version: in memory (this many MiB per worker)
+    # and, when set, in this directory, shared by the workers of one host.
+    tile_cache_mib: int = Field(default=64, ge=0)
+    tile_cache_dir: Path | None = None
     # Server-side bounds on every request session (milliseconds; 0 turns one off): a runaway
     # query, or a session left idle inside a transaction, is ended by PostgreSQL itself.
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)

@@ -1,12 +1,16 @@
-"""Benchmark of the publishing endpoints against the same SQL run straight through psycopg2.
+"""Benchmark of the publishing endpoints beside tipg and the SQL ceiling, in one run.
 
-    .venv/bin/python bench/publishing.py [--cameras 25000] [--repeat 5] [--database-url URL]
+    .venv/bin/python bench/publishing.py [--cameras 25000] [--clients 16] [--workers 2]
+        [--seconds 8] [--repeat 3] [--latency] [--database-url URL]
 
 Seeds a campaign (cameras spread over New York City, tasks with counts, locations, the five
 boroughs) into a throwaway database on the local cluster (or into --database-url, which must be
-an empty database you can spare), serves it with a real uvicorn worker (tests/live.py) and
-times each request over HTTP beside the query it runs, executed and fetched by psycopg2 alone
-(the ceiling). Prints medians in milliseconds and the app/SQL ratio.
+an empty database you can spare). Then, side by side in one run (bench/side_by_side.py): our
+uvicorn workers, tipg (from PyPI, in a virtual environment of its own) with as many workers on
+the same `cameras` table, and pgbench running the very SQL our endpoint runs; `--clients`
+keep-alive clients for `--seconds` each. Prints requests per second and the ratios us/tipg and
+us/ceiling; full exports in seconds beside the same COPY. `--latency` adds the older table of
+single-request medians beside the query alone.
 """
 
 from __future__ import annotations
@@ -35,8 +39,9 @@ from app.models import Area, Campaign  # noqa: E402
 from app.schemas.publishing import Filters  # noqa: E402
 from app.services import publishing  # noqa: E402
 from app.services.imports import polygonal  # noqa: E402
-from app.services.publishing import density, tiles  # noqa: E402
+from app.services.publishing import density, exports, layers, tiles  # noqa: E402
 from app.sql import load  # noqa: E402
+from bench import side_by_side as sbs  # noqa: E402
 from tests import db as testdb  # noqa: E402
 from tests.live import live_server  # noqa: E402
 
@@ -247,7 +252,11 @@ def main() -> None:
     """Seed, serve, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cameras", type=int, default=25_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--latency", action="store_true", help="also the single-request table")
     parser.add_argument("--database-url", help="an empty database to use instead of a new one")
     args = parser.parse_args()
     name = "decoders_bench_publishing"
@@ -258,19 +267,108 @@ def main() -> None:
         start = time.perf_counter()
         seed(engine, cameras=args.cameras)
         print(f"seeded {args.cameras} cameras in {time.perf_counter() - start:.1f} s")
-        env = {"DECODERS_ANONYMOUS_READS_PER_MINUTE": "1000000",
-               "DECODERS_ANONYMOUS_MAP_PER_MINUTE": "1000000"}  # fmt: skip
-        with (
-            tempfile.TemporaryDirectory() as media,
-            live_server(url, media_dir=Path(media), env=env) as base,
-            httpx.Client(timeout=120) as http,
-        ):
-            cases = Cases(engine, base, http)
-            report([*cases.exports_and_pages(), *cases.density(), *cases.tiles()], args.repeat)
+        env = {"DECODERS_ANONYMOUS_READS_PER_MINUTE": "100000000",
+               "DECODERS_ANONYMOUS_MAP_PER_MINUTE": "100000000"}  # fmt: skip
+        with tempfile.TemporaryDirectory() as media:
+            side_by_side(engine, url, Path(media), env, args)
+            if args.latency:
+                with (
+                    live_server(url, media_dir=Path(media), env=env) as base,
+                    httpx.Client(timeout=120) as http,
+                ):
+                    cases = Cases(engine, base, http)
+                    measured = [*cases.exports_and_pages(), *cases.density(), *cases.tiles()]
+                    report(measured, args.repeat)
         engine.dispose()
     finally:
         if not args.database_url:
             testdb.drop_database(name)
+
+
+def ceilings(engine: Engine) -> dict[str, str]:
+    """The SQL behind each measured endpoint, parameters inlined (pgbench and COPY run it)."""
+    with Session(engine) as session:
+        campaign = publishing.published_campaign(session, slug=SLUG)
+        layer = publishing.layer(session, campaign=campaign, name="cameras", filters=Filters())
+        conn = session.connection()
+        sql = {f"page {n}": exports.inline(conn, layers.page_statement(layer, limit=n, offset=0))
+               for n in (1000, 10_000)}  # fmt: skip
+        for fmt in ("geojsonseq", "csv"):
+            statement, options = exports.copy_statement(layer, fmt)
+            sql[f"copy {fmt}"] = (
+                f"COPY ({exports.inline(conn, statement)}) TO STDOUT WITH ({options})"
+            )
+        for z in (14, 11):
+            x, y = tile_xy(z, *MIDTOWN)
+            key = tiles.tile_key(session, campaign=campaign, layer="cameras", z=z, x=x, y=y,
+                                 status="confirmed")  # fmt: skip
+            box = tiles.tile_bounds(z, x, y, margin=tiles.BUFFER / tiles.EXTENT)
+            params = {"campaign_id": key.campaign_id, "statuses": ["confirmed"], "z": z, "x": x,
+                      "y": y, "extent": tiles.EXTENT, "buffer": tiles.BUFFER,
+                      **dict(zip(BOX, box, strict=True))}  # fmt: skip
+            sql[f"tile {z}"] = exports.inline(conn, load("tile_cameras").bindparams(**params))
+            sql[f"tile {z} path"] = f"{z}/{x}/{y}"
+    return sql
+
+
+def side_by_side(
+    engine: Engine, url: str, media: Path, env: dict[str, str], args: argparse.Namespace
+) -> None:
+    """The table of issue 15: us, tipg and the ceiling, in requests per second."""
+    sql = ceilings(engine)
+    n, seconds = args.clients, args.seconds
+    z14, z11 = sql["tile 14 path"], sql["tile 11 path"]
+    ours = {
+        "OGC items limit 1000": f"/ogc/collections/{SLUG}-cameras/items?limit=1000",
+        "/cameras limit 1000": f"/api/v1/campaigns/{SLUG}/cameras?limit=1000",
+        "OGC items limit 10000": f"/ogc/collections/{SLUG}-cameras/items?limit=10000",
+        "MVT z14": f"/tiles/{SLUG}/cameras/{z14}.mvt",
+        "MVT z11": f"/tiles/{SLUG}/cameras/{z11}.mvt",
+    }
+    items = "/collections/public.cameras/items"
+    theirs = {
+        "OGC items limit 1000": f"{items}?limit=1000",
+        "/cameras limit 1000": f"{items}?limit=1000",
+        "OGC items limit 10000": f"{items}?limit=10000",
+        "MVT z14": f"/collections/public.cameras/tiles/WebMercatorQuad/{z14}",
+        "MVT z11": f"/collections/public.cameras/tiles/WebMercatorQuad/{z11}",
+    }
+    ceiling = {"OGC items limit 1000": "page 1000", "/cameras limit 1000": "page 1000",
+               "OGC items limit 10000": "page 10000", "MVT z14": "tile 14",
+               "MVT z11": "tile 11"}  # fmt: skip
+    rates: dict[str, dict[str, float]] = {case: {} for case in ours}
+    print(f"\nload before: {sbs.load_average()}")
+    uncached = {**env, "DECODERS_TILE_CACHE_MIB": "0"}
+    with live_server(url, media_dir=media, workers=args.workers, env=env) as base:
+        for case, path in ours.items():
+            rates[case]["us"] = sbs.load(base + path, clients=n, seconds=seconds)
+        exports_s = {fmt: sbs.download_seconds(f"{base}/api/v1/campaigns/{SLUG}/cameras?"
+                                               f"format={fmt}", repeat=args.repeat)
+                     for fmt in ("geojsonseq", "csv")}  # fmt: skip
+    with live_server(url, media_dir=media, workers=args.workers, env=uncached) as base:
+        for case in ("MVT z14", "MVT z11"):
+            rates[case]["us, rendered"] = sbs.load(base + ours[case], clients=n, seconds=seconds)
+    with sbs.tipg_server(url, workers=args.workers) as base:
+        for case, path in theirs.items():
+            rates[case]["tipg"] = sbs.load(base + path, clients=n, seconds=seconds)
+    for case, name in ceiling.items():
+        rates[case]["ceiling"] = sbs.pgbench(url, sql[name], clients=n, seconds=seconds)
+    copies = {fmt: sbs.copy_seconds(engine, sql[f"copy {fmt}"], repeat=args.repeat)
+              for fmt in ("geojsonseq", "csv")}  # fmt: skip
+    print(f"load after:  {sbs.load_average()}")
+    print(f"\n{args.cameras} cameras; {args.workers} uvicorn workers each; {n} clients; "
+          f"{seconds:.0f} s per cell; ceiling = the same SQL under pgbench")  # fmt: skip
+    print(f"{'case':<24} {'us':>8} {'tipg':>8} {'ceiling':>8} {'us/tipg':>8} {'us/ceil':>8}"
+          f" {'rendered':>9}")  # fmt: skip
+    for case, r in rates.items():
+        rendered = f"{r['us, rendered']:>9.1f}" if "us, rendered" in r else f"{'':>9}"
+        us, tipg, top = r["us"], r["tipg"], r["ceiling"]
+        print(f"{case:<24} {us:>8.1f} {tipg:>8.1f} {top:>8.1f}"
+              f" {us / tipg:>8.2f} {us / top:>8.2f} {rendered}")  # fmt: skip
+    for fmt, label in (("geojsonseq", "GeoJSONSeq"), ("csv", "CSV")):
+        ours_s, copy_s = exports_s[fmt], copies[fmt]
+        print(f"full export {label:<12} {ours_s:>7.2f} s vs COPY {copy_s:.2f} s"
+              f" (COPY/us {copy_s / ours_s:.2f})")  # fmt: skip
 
 
 def report(measurements: list[Case], repeat: int) -> None:

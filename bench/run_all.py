@@ -36,7 +36,11 @@ BENCHES = (
         "bench.import_amnesty",
         ("--intersections", "5000", "--submissions", "15000", "--tags", "10000"),
     ),
-    Bench("publishing", "bench.publishing", ("--cameras", "5000", "--repeat", "2")),
+    Bench(
+        "publishing",
+        "bench.publishing",
+        ("--cameras", "5000", "--repeat", "2", "--seconds", "2"),
+    ),
     Bench("reconcile", "bench.reconcile", ("--tasks", "5000", "--incremental", "100")),
     Bench("simulate", "bench.simulate", ("--columns", "10", "--rows", "8", "--decoders", "30")),
     Bench(

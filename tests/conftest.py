@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app import migrate
-from app.api.deps import get_session, get_stream_opener
+from app.api.deps import get_read_session, get_session, get_stream_opener
 from app.main import create_app
 from app.settings import Settings, get_settings
 from tests import db as testdb
@@ -44,6 +44,10 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""
     connection = engine.connect()
     transaction = connection.begin()
+    # The result-version trigger (migration 0007) runs at COMMIT, which a rolled-back test
+    # never reaches: run it at the end of each statement instead, so caches keyed by the
+    # version see every change a test makes.
+    connection.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
     session = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
@@ -100,6 +104,7 @@ def app(settings: Settings, session: Session) -> FastAPI:
             raise
 
     application.dependency_overrides[get_session] = _session
+    application.dependency_overrides[get_read_session] = _session
     # Downloads read the test's transaction too; "closing" the borrowed connection is a no-op.
     application.dependency_overrides[get_stream_opener] = lambda: (
         lambda: _Borrowed(session.connection())

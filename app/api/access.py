@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.api.deps import SessionDep, SettingsDep, client_address
+from app.api.deps import ReadSessionDep, SettingsDep, client_address
 from app.errors import InvalidApiKey, RateLimited
 from app.services import accounts
 
@@ -26,21 +26,19 @@ def reader_access(family: Family) -> Callable[..., None]:
     one public map view fetches dozens of tiles, a researcher's client a few pages.
     """
 
-    def dependency(request: Request, session: SessionDep, settings: SettingsDep) -> None:
+    def dependency(request: Request, session: ReadSessionDep, settings: SettingsDep) -> None:
+        # Counted by the process's meter, which writes in batches: the request itself writes
+        # nothing and holds one connection at most (its read session's).
+        meter: accounts.Meter = request.app.state.meter
         hmac_key = settings.secret_key.get_secret_value()
         secret = request.headers.get(API_KEY_HEADER)
         if secret is not None:
-            # Counted before the key is looked up, under a hash of the key itself: the count's
-            # own connection is returned before the session takes one, so a keyed request
-            # never holds two connections (30 of them at once could deadlock the pool).
-            counted = accounts.record(
-                session, key=accounts.bucket_key("apikey", secret.strip(), secret=hmac_key),
-                window_s=WINDOW_S,
-            )  # fmt: skip
             key = accounts.resolve_key(session, secret=secret.strip())
             if key is None:
                 raise InvalidApiKey("The API key is invalid or revoked.")
-            counted.enforce(key.rate_per_minute)
+            # Under a hash of the key itself, as before: the table never holds a key.
+            bucket = accounts.bucket_key("apikey", secret.strip(), secret=hmac_key)
+            meter.hit(key=bucket, limit=key.rate_per_minute, window_s=WINDOW_S)
             return
         limit = (
             settings.anonymous_reads_per_minute
@@ -48,7 +46,7 @@ def reader_access(family: Family) -> Callable[..., None]:
             else settings.anonymous_map_per_minute
         )
         bucket = accounts.bucket_key(f"anon:{family}", client_address(request), secret=hmac_key)
-        accounts.hit(session, key=bucket, limit=limit, window_s=WINDOW_S)
+        meter.hit(key=bucket, limit=limit, window_s=WINDOW_S)
 
     return dependency
 

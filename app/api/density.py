@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.access import READER_ERRORS, reader_access
-from app.api.deps import SessionDep
+from app.api.deps import ReadSessionDep
 from app.api.geo import CACHE_PUBLIC, GeoJSONResponse
 from app.api.public_cache import cached
 from app.errors import CampaignNotFound, InvalidRequest, TooManyCells
@@ -44,7 +44,7 @@ _OK: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified (ETag
     },
 )
 def density_hexagons(
-    slug: str, request: Request, session: SessionDep, query: Annotated[HexagonQuery, Query()]
+    slug: str, request: Request, session: ReadSessionDep, query: Annotated[HexagonQuery, Query()]
 ) -> Response:
     """Cameras per hexagon (edge `cell` metres): by attachment, by type, and per km²."""
     campaign = publishing.published_campaign(session, slug=slug)
@@ -67,7 +67,10 @@ def density_hexagons(
     responses={**_OK, **error_responses(*READER_ERRORS, CampaignNotFound, InvalidRequest)},
 )
 def density_areas(
-    slug: str, request: Request, session: SessionDep, query: Annotated[AreaDensityQuery, Query()]
+    slug: str,
+    request: Request,
+    session: ReadSessionDep,
+    query: Annotated[AreaDensityQuery, Query()],
 ) -> Response:
     """Per area: cameras, per km², per surveyed location, share with a camera, coverage."""
     campaign = publishing.published_campaign(session, slug=slug)

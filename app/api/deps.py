@@ -35,6 +35,16 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for published reads: on the replica if there is one, outside a transaction.
+
+    Nothing is written through it (rate limits are counted by the meter), so there is nothing
+    to commit: each statement runs on its own, and a cached tile costs one statement.
+    """
+    with session_scope(request.app.state.read_sessionmaker) as session:
+        yield session
+
+
 def get_stream_opener(request: Request) -> Callable[[], Connection]:
     """Opens the connection a streamed download owns (from the small pool kept for them)."""
     engine: Engine = request.app.state.stream_engine
@@ -51,6 +61,7 @@ def get_app_settings(request: Request) -> Settings:
 # the row being visible to its next request (on any worker).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 StreamOpener = Annotated[Callable[[], Connection], Depends(get_stream_opener)]
 
 

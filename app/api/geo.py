@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
@@ -27,6 +27,15 @@ class GeoJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return dumps(content).encode()
+
+
+def collection_response(
+    members: dict[str, Any], features: str, headers: dict[str, str] | None = None
+) -> Response:
+    """A FeatureCollection of `members` and features already encoded (comma-separated)."""
+    head = dumps(members)
+    body = f'{head[:-1]},"features":[{features}]}}'
+    return Response(body.encode(), media_type=GEOJSON, headers=headers)
 
 
 def link(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.api.access import READER_ERRORS, reader_access
-from app.api.deps import SessionDep
-from app.api.geo import GEOJSON, GeoJSONResponse, link
+from app.api.deps import ReadSessionDep
+from app.api.geo import GEOJSON, GeoJSONResponse, collection_response, link
 from app.errors import (
     BadParameter,
     CollectionNotFound,
@@ -104,7 +104,7 @@ def conformance(request: Request) -> dict[str, Any]:
     return {"conformsTo": ogc.CONFORMANCE}
 
 
-def _collection(request: Request, session: SessionDep, found: ogc.Collection) -> dict[str, Any]:
+def _collection(request: Request, session: ReadSessionDep, found: ogc.Collection) -> dict[str, Any]:
     body = ogc.describe(session, found=found)
     href = f"{_base(request)}/collections/{found.id}"
     licence = found.campaign.licence
@@ -117,7 +117,7 @@ def _collection(request: Request, session: SessionDep, found: ogc.Collection) ->
 
 
 @router.get("/collections", response_class=JSONResponse)
-def list_collections(request: Request, session: SessionDep) -> dict[str, Any]:
+def list_collections(request: Request, session: ReadSessionDep) -> dict[str, Any]:
     """Cameras, counts and areas of every public campaign."""
     _negotiate(request)
     found = ogc.collections(session)
@@ -128,7 +128,7 @@ def list_collections(request: Request, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/collections/{collection_id}", response_class=JSONResponse)
-def get_collection(collection_id: str, request: Request, session: SessionDep) -> dict[str, Any]:
+def get_collection(collection_id: str, request: Request, session: ReadSessionDep) -> dict[str, Any]:
     """One collection: extent, links."""
     _negotiate(request)
     return _collection(request, session, ogc.collection(session, collection_id=collection_id))
@@ -160,7 +160,7 @@ def _filters(request: Request) -> Filters:
 
 
 @router.get("/collections/{collection_id}/items", response_class=GeoJSONResponse)
-def get_items(collection_id: str, request: Request, session: SessionDep) -> GeoJSONResponse:
+def get_items(collection_id: str, request: Request, session: ReadSessionDep) -> Response:
     """A page of features, with a `next` link while more remain."""
     _negotiate(request, _ITEM_PARAMS)
     found = ogc.collection(session, collection_id=collection_id)
@@ -168,7 +168,7 @@ def get_items(collection_id: str, request: Request, session: SessionDep) -> GeoJ
     limit = min(_int(request, "limit", OGC_DEFAULT_LIMIT, 1), MAX_LIMIT)
     offset = _int(request, "offset", 0, 0)
     page = ogc.items(session, found=found, filters=_filters(request), limit=limit, offset=offset)
-    returned, url = len(page.features), request.url
+    returned, url = page.returned, request.url
     links = [
         link(str(url), "self", GEOJSON, "This page"),
         link(f"{_base(request)}/collections/{found.id}", "collection", JSON, "The collection"),
@@ -179,20 +179,19 @@ def get_items(collection_id: str, request: Request, session: SessionDep) -> GeoJ
     if offset > 0:
         before = url.include_query_params(offset=max(0, offset - limit), limit=limit)
         links.append(link(str(before), "prev", GEOJSON, "Previous page"))
-    body = {
+    members = {
         "type": "FeatureCollection",
         "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "numberMatched": page.matched,
         "numberReturned": returned,
         "links": links,
-        "features": page.features,
     }
-    return GeoJSONResponse(body)
+    return collection_response(members, page.features)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", response_class=GeoJSONResponse)
 def get_item(
-    collection_id: str, feature_id: str, request: Request, session: SessionDep
+    collection_id: str, feature_id: str, request: Request, session: ReadSessionDep
 ) -> GeoJSONResponse:
     """One feature."""
     _negotiate(request)

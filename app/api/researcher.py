@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app.api.access import READER_ERRORS, reader_access
-from app.api.deps import SessionDep, StreamOpener
-from app.api.geo import GeoJSONResponse, Opener, page_links, streamed
+from app.api.deps import ReadSessionDep, StreamOpener
+from app.api.geo import GeoJSONResponse, Opener, collection_response, page_links, streamed
 from app.errors import AreaNotFound, CampaignNotFound, DownloadsBusy, InvalidRequest
 from app.schemas.common import error_responses
 from app.schemas.geojson import CameraCollection, CountCollection, TagCollection
@@ -60,26 +60,25 @@ def _respond(
             filename=f"{slug}-{name}",
         )
     page = publishing.page(session, layer=layer, limit=query.limit, offset=query.offset)
-    returned = len(page.features)
+    returned = page.returned
     links = page_links(
         request, limit=query.limit, offset=query.offset, returned=returned, matched=page.matched
     )
-    body = {
+    members = {
         "type": "FeatureCollection",
         **meta.members(),
         "numberMatched": page.matched,
         "numberReturned": returned,
         "links": links,
-        "features": page.features,
     }
-    return GeoJSONResponse(body)
+    return collection_response(members, page.features)
 
 
 @router.get("/cameras", response_model=CameraCollection, responses=RESPONSES)
 def list_cameras(
     slug: str,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     opener: StreamOpener,
     query: Annotated[CamerasQuery, Query()],
 ) -> Response:
@@ -94,7 +93,7 @@ def list_cameras(
 def list_counts(
     slug: str,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     opener: StreamOpener,
     query: Annotated[CountsQuery, Query()],
 ) -> Response:
@@ -109,7 +108,7 @@ def list_counts(
 def list_tags(
     slug: str,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     opener: StreamOpener,
     query: Annotated[TagsQuery, Query()],
 ) -> Response:

@@ -1,13 +1,13 @@
-"""Vector tiles for the public map: `cameras` points and density `hexagons`."""
+"""Vector tiles for the public map: `cameras` points and density `hexagons`, and TileJSON."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from app.api.access import READER_ERRORS, reader_access
-from app.api.deps import SessionDep
+from app.api.deps import ReadSessionDep
 from app.api.geo import CACHE_PUBLIC
 from app.errors import CampaignNotFound, InvalidRequest, LayerNotFound, TileOutOfRange
 from app.schemas.common import error_responses
@@ -39,20 +39,42 @@ def get_tile(
     z: int,
     x: int,
     y: int,
-    session: SessionDep,
+    request: Request,
+    session: ReadSessionDep,
     status: Annotated[StatusFilter, Query()] = "confirmed",
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """A Mapbox vector tile (extent 4096) with a strong ETag; 204 when it is empty."""
+    """A Mapbox vector tile (extent 4096), cached per result version with an ETag from it."""
     found = publishing.published_campaign(session, slug=campaign)
-    data = tiles.render(session, campaign=found, layer=layer, z=z, x=x, y=y, status=status)
-    headers = {"Cache-Control": CACHE_PUBLIC}
-    if not data:
-        return Response(status_code=204, headers=headers)
-    headers["ETag"] = tiles.etag(data)
+    key = tiles.tile_key(session, campaign=found, layer=layer, z=z, x=x, y=y, status=status)
+    headers = {"Cache-Control": CACHE_PUBLIC, "ETag": tiles.etag(key)}
+    # The version names the tile's content: a client holding it needs neither cache nor SQL.
     if if_none_match and _matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
+    data = tiles.cached(session, cache=request.app.state.tile_cache, key=key)
+    if not data:
+        return Response(status_code=204, headers=headers)
     return Response(data, media_type=MVT, headers=headers)
+
+
+@router.get(
+    "/{campaign}/{layer}.json",
+    responses=error_responses(*READER_ERRORS, CampaignNotFound, LayerNotFound, InvalidRequest),
+)
+def get_tilejson(
+    campaign: str,
+    layer: str,
+    request: Request,
+    session: ReadSessionDep,
+    status: Annotated[StatusFilter, Query()] = "confirmed",
+) -> dict[str, Any]:
+    """A TileJSON 3.0.0 document for the layer: tile URL template, bounds, fields."""
+    found = publishing.published_campaign(session, slug=campaign)
+    base = str(request.base_url).rstrip("/")
+    url = f"{base}/tiles/{found.slug}/{layer}/{{z}}/{{x}}/{{y}}.mvt"
+    if status != "confirmed":
+        url += f"?status={status}"
+    return tiles.tilejson(session, campaign=found, layer=layer, tiles_url=url, status=status)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

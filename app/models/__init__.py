@@ -17,6 +17,7 @@ from app.models.enums import (
     TASK_STATUSES,
 )
 from app.models.imagery import ImagerySearch
+from app.models.publishing import ResultVersion
 from app.models.results import (
     Camera,
     CameraTag,
@@ -56,6 +57,7 @@ __all__ = [
     "RateLimitBucket",
     "ReconcileJob",
     "ReconcileRun",
+    "ResultVersion",
     "Review",
     "Submission",
     "Tag",

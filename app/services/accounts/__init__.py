@@ -11,13 +11,14 @@ from app.services.accounts.auth import (
     resolve_token,
     revoke,
 )
-from app.services.accounts.rate_limits import Hit, bucket_key, hit, record
+from app.services.accounts.rate_limits import Hit, Meter, bucket_key, hit, record
 from app.services.accounts.stats import user_stats
 from app.services.accounts.users import create_user, new_public_id, register
 
 __all__ = [
     "Hit",
     "IssuedSession",
+    "Meter",
     "Resolved",
     "authenticate",
     "bucket_key",

@@ -1,24 +1,28 @@
 """Complete dumps of a layer as GeoJSON, GeoJSON Text Sequences (RFC 8142) or CSV, streamed.
 
-Rows come through a server-side cursor (`yield_per`), so memory stays flat however large the
-layer is; each chunk is a batch of encoded features.
+PostgreSQL encodes every row (properties.py) and sends the dump through COPY ... TO STDOUT,
+which costs what the query costs: no row becomes a Python object on its way out. psycopg2's
+COPY writes into a file, so it runs in a thread of its own that hands the stream over in
+chunks through a short queue; a slow client holds the COPY back rather than filling memory,
+and a client that goes away stops it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from app.services.publishing.features import csv_plan, csv_record
+from app.services.publishing import properties
 from app.services.publishing.layers import Layer, Metadata
 
 BATCH = 2000
+CHUNK = 256 * 1024  # bytes handed over at a time
 RS = "\x1e"  # RFC 8142 record separator
 MEDIA_TYPES = {
     "geojson": "application/geo+json",
@@ -27,6 +31,10 @@ MEDIA_TYPES = {
 }
 EXTENSIONS = {"geojson": "geojson", "geojsonseq": "geojsons", "csv": "csv"}
 Progress = Callable[[int], None]
+# A feature is one line of JSON (PostgreSQL escapes every control character in it), so a CSV
+# COPY with a delimiter and a quote that never occur in it writes each one as it is.
+_AS_IS = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'"
+_CSV = "FORMAT csv, HEADER true"
 
 
 # One encoder for every call: json.dumps with options builds a new one each time, which
@@ -39,22 +47,22 @@ def dumps(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+def _connection(bind: Session | Connection) -> Connection:
+    return bind.connection() if isinstance(bind, Session) else bind
+
+
 def count(session: Session, *, layer: Layer) -> int:
     """How many features a dump of the layer will hold."""
-    query = select(func.count()).select_from(layer.statement.order_by(None).subquery())
+    query = select(func.count()).select_from(layer.count_statement.order_by(None).subquery())
     return int(session.scalar(query) or 0)
 
 
 def batches(bind: Session | Connection, *, layer: Layer) -> Iterator[list[dict[str, Any]]]:
-    """The layer's rows in batches, through a server-side cursor."""
-    # Core, not ORM, execution: the rows are plain values and the ORM's loading costs as
-    # much as the fetch itself.
-    connection = bind.connection() if isinstance(bind, Session) else bind
-    result = connection.execute(layer.statement.execution_options(yield_per=BATCH))
+    """The layer's rows (not features) in batches, through a server-side cursor."""
+    result = _connection(bind).execute(layer.statement.execution_options(yield_per=BATCH))
     try:
         keys = list(result.keys())
         for part in result.partitions():
-            # Plain dicts: a row mapping's per-key lookups cost more than building the dict.
             yield [dict(zip(keys, row, strict=True)) for row in part]
     finally:
         # Closes the server-side cursor at once, also when the consumer stops early.
@@ -70,43 +78,131 @@ def stream(
     progress: Progress | None = None,
 ) -> Iterator[bytes]:
     """The whole layer encoded as `fmt`, chunk by chunk (on a session or an owned connection)."""
-    encoders = {"geojson": _geojson, "geojsonseq": _geojsonseq, "csv": _csv}
-    rows = batches(bind, layer=layer)
-    for chunk, n in encoders[fmt](rows, layer, meta):
-        if progress is not None and n:
-            progress(n)
-        yield chunk.encode()
-
-
-Chunks = Iterator[tuple[str, int]]
-
-
-def _geojson(rows: Iterator[list[dict[str, Any]]], layer: Layer, meta: Metadata) -> Chunks:
+    connection = _connection(bind)
+    statement, options = copy_statement(layer, fmt)
+    chunks = _counted(copy_out(connection, statement, options), progress, header=fmt == "csv")
+    if fmt != "geojson":
+        yield from chunks
+        return
     head = dumps({"type": "FeatureCollection", **meta.members()})
-    yield head[:-1] + ',"features":[\n', 0
+    yield (head[:-1] + ',"features":[\n').encode()
     first = True
-    for batch in rows:
-        # One encoding per batch, brackets dropped: the features of a batch are comma-joined.
-        text = dumps([layer.to_feature(row) for row in batch])[1:-1]
-        yield ("" if first else ",\n") + text, len(batch)
+    for chunk in chunks:
+        # Every line starts with a comma; the first one's is dropped.
+        yield chunk[1:] if first else chunk
         first = False
-    yield "\n]}\n", 0
+    yield b"]}\n"
 
 
-def _geojsonseq(rows: Iterator[list[dict[str, Any]]], layer: Layer, meta: Metadata) -> Chunks:
-    for batch in rows:
-        yield "".join(f"{RS}{dumps(layer.to_feature(row))}\n" for row in batch), len(batch)
+def copy_statement(layer: Layer, fmt: str) -> tuple[Any, str]:
+    """What COPY runs for a dump in `fmt`, and its options (GeoJSON: the features only)."""
+    rows = layer.statement.subquery("r")
+    if fmt == "csv":
+        columns = properties.csv_columns(layer.props, rows)
+        return select(*columns).order_by(rows.c[layer.key]), _CSV
+    feature = cast(properties.feature(layer.props, rows, layer.key), Text)
+    lead = RS if fmt == "geojsonseq" else ","
+    return select(literal(lead) + feature).order_by(rows.c[layer.key]), _AS_IS
 
 
-def _csv(rows: Iterator[list[dict[str, Any]]], layer: Layer, meta: Metadata) -> Chunks:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(layer.csv_header)
-    plan = csv_plan(layer.csv_header)
-    for batch in rows:
-        writer.writerows(csv_record(layer.to_feature(row), plan) for row in batch)
-        yield buffer.getvalue(), len(batch)
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue(), 0
+def _counted(
+    chunks: Iterator[tuple[bytes, int]], progress: Progress | None, *, header: bool = False
+) -> Iterator[bytes]:
+    for data, rows in chunks:
+        if progress is not None:
+            progress(rows - 1 if header else rows)
+            header = False
+        yield data
+
+
+def inline(connection: Connection, statement: Any) -> str:
+    """The statement as SQL text with its parameters quoted in (COPY takes no parameters)."""
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    raw: Any = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        text = cursor.mogrify(str(compiled), compiled.params)
+    finally:
+        cursor.close()
+    return text.decode() if isinstance(text, bytes) else str(text)
+
+
+class _Sink:
+    """The file COPY writes into: rows gathered into chunks and put on the queue."""
+
+    def __init__(self, out: queue.Queue[Any], stop: threading.Event) -> None:
+        self.out, self.stop = out, stop
+        self.parts: list[bytes] = []
+        self.size = self.rows = 0
+
+    def write(self, data: bytes | str) -> int:
+        if self.stop.is_set():
+            # Dropped, not refused: raising here would leave the COPY half read and the
+            # connection out of step with the server; the cancel sent ends it soon instead.
+            return len(data)
+        raw = data.encode() if isinstance(data, str) else data
+        self.parts.append(raw)
+        self.size += len(raw)
+        self.rows += 1
+        if self.size >= CHUNK:
+            self.flush()
+        return len(raw)
+
+    def flush(self) -> None:
+        if self.parts:
+            self.put((b"".join(self.parts), self.rows))
+            self.parts, self.size, self.rows = [], 0, 0
+
+    def put(self, item: Any) -> None:
+        while not self.stop.is_set():
+            try:
+                self.out.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+
+_DONE = object()
+
+
+def copy_out(connection: Connection, statement: Any, options: str) -> Iterator[tuple[bytes, int]]:
+    """COPY (statement) TO STDOUT WITH (options), as (chunk, rows in it) while it runs."""
+    sql = f"COPY ({inline(connection, statement)}) TO STDOUT WITH ({options})"
+    raw: Any = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    out: queue.Queue[Any] = queue.Queue(maxsize=8)
+    stop = threading.Event()
+    sink = _Sink(out, stop)
+
+    def run() -> None:
+        try:
+            cursor.copy_expert(sql, sink, size=CHUNK)
+            sink.flush()
+            sink.put(_DONE)
+        except BaseException as exc:  # handed to the consumer (if still there), raised there
+            sink.put(exc)
+
+    worker = threading.Thread(target=run, name="copy-out", daemon=True)
+    worker.start()
+    done = False
+    try:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                done = True
+                return
+            if isinstance(item, BaseException):
+                done = True
+                raise item
+            yield item
+    finally:
+        if not done:
+            stop.set()
+            if worker.is_alive():
+                raw.cancel()  # the server stops the COPY; what it still sends is dropped
+        # A cancelled COPY ends in an error, which leaves the connection in step with the
+        # server: its owner closes it and the pool's reset rolls the transaction back.
+        worker.join()
+        cursor.close()

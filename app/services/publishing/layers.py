@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+import threading
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, literal, select
+from sqlalchemy import cast as cast_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.domain.imagery import LICENCE_URLS
 from app.errors import CampaignNotFound, LayerNotFound
-from app.models import Camera, Campaign, Panorama, ReconcileRun, Task, TaskCount
+from app.models import Camera, Campaign, Panorama, ReconcileRun, ResultVersion, Task, TaskCount
 from app.schemas.publishing import Filters
-from app.services.publishing import features
+from app.services.publishing import features, properties
+from app.services.publishing.properties import Prop
 from app.services.publishing.queries import (
     AnySelect,
     area_kinds,
@@ -27,6 +32,12 @@ LAYERS = ("cameras", "counts", "tags")
 # Pages above this many features are fetched like whole dumps (see layer_queries: the
 # per-row area lookup of counts costs ~50 µs a row, the set-wise one ~100 ms in all).
 WHOLE_ABOVE = 2000
+T = TypeVar("T")
+_VERSIONS = "result_versions"
+# Metadata and area kinds per (campaign, result version): a few hundred bytes each.
+_MEMO_ENTRIES = 4096
+_memo: dict[Hashable, Any] = {}
+_memo_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -35,9 +46,16 @@ class Layer:
 
     name: str
     campaign: Campaign
-    statement: AnySelect
-    to_feature: Callable[[Any], dict[str, Any]]
-    csv_header: list[str]
+    statement: AnySelect  # the rows, ordered by `key`
+    props: tuple[Prop, ...]  # what each feature carries (properties.py)
+    key: str  # the column that is the feature's id and the order
+    count_statement: AnySelect  # the same rows without the columns only features need
+    filters: Filters | None = None  # what selected the rows: names a kept count
+
+    @property
+    def csv_header(self) -> list[str]:
+        """The columns of the layer's CSV."""
+        return properties.csv_header(self.props)
 
 
 @dataclass(frozen=True)
@@ -69,16 +87,55 @@ class Metadata:
 
 @dataclass(frozen=True)
 class Page:
-    features: list[dict[str, Any]]
+    """A page of features, already encoded: comma-separated Feature objects."""
+
+    features: str
+    returned: int
     matched: int
 
 
 def published_campaign(session: Session, *, slug: str) -> Campaign:
-    """A campaign whose data is public (any status but draft), or NotFound."""
-    campaign = session.scalars(select(Campaign).where(Campaign.slug == slug)).one_or_none()
-    if campaign is None or campaign.status == "draft":
+    """A campaign whose data is public (any status but draft), or NotFound.
+
+    Its result version comes in the same round trip and is kept on the session for
+    `result_version`.
+    """
+    version = func.coalesce(ResultVersion.version, 0)
+    found = session.execute(
+        select(Campaign, version)
+        .outerjoin(ResultVersion, ResultVersion.campaign_id == Campaign.id)
+        .where(Campaign.slug == slug)
+    ).one_or_none()
+    if found is None or found[0].status == "draft":
         raise CampaignNotFound(f"No campaign '{slug}'.")
+    campaign, number = found
+    session.info.setdefault(_VERSIONS, {})[campaign.id] = int(number)
     return campaign
+
+
+def result_version(session: Session, *, campaign: Campaign) -> int:
+    """A token that changes whenever the campaign's published results change (migration 0007)."""
+    known: dict[int, int] = session.info.setdefault(_VERSIONS, {})
+    if campaign.id not in known:
+        value = session.scalar(
+            select(ResultVersion.version).where(ResultVersion.campaign_id == campaign.id)
+        )
+        known[campaign.id] = int(value or 0)
+    return known[campaign.id]
+
+
+def memo(session: Session, campaign: Campaign, what: Hashable, build: Callable[[], T]) -> T:
+    """`build()`, kept in this process for as long as the campaign's results do not change."""
+    key = (campaign.id, result_version(session, campaign=campaign), what)
+    with _memo_lock:
+        if key in _memo:
+            return cast(T, _memo[key])
+    value = build()
+    with _memo_lock:
+        if len(_memo) >= _MEMO_ENTRIES:
+            _memo.clear()
+        _memo[key] = value
+    return value
 
 
 def layer(
@@ -87,29 +144,42 @@ def layer(
     """The named layer of the campaign with the filters applied; `whole` when dumped entire."""
     if name == "cameras":
         statement = camera_statement(session, campaign=campaign, filters=filters)
-        props = [*features.CAMERA_PROPERTIES, *features.CAMERA_IMAGERY_PROPERTIES]
-        header = features.csv_header(props, osm=True)
-        return Layer(name, campaign, statement, features.camera_feature, header)
+        plain = camera_statement(session, campaign=campaign, filters=filters, imagery=False)
+        return Layer(name, campaign, statement, properties.CAMERAS, "id", plain, filters)
     if name == "counts":
         statement = count_statement(session, campaign=campaign, filters=filters, whole=whole)
-        kinds = area_kinds(session, campaign=campaign)
-        header = features.csv_header(
-            [
-                *features.COUNT_PROPERTIES,
-                *features.IMAGERY_PROPERTIES,
-                *features.area_columns(kinds),
-            ]
+        kinds = memo(
+            session, campaign, "area_kinds", lambda: area_kinds(session, campaign=campaign)
         )
-        return Layer(name, campaign, statement, lambda r: features.count_feature(r, kinds), header)
+        props = properties.counts(kinds)
+        return Layer(name, campaign, statement, props, "task_id", statement, filters)
     if name == "tags":
         statement = tag_statement(session, campaign=campaign, filters=filters)
-        header = features.csv_header([*features.TAG_PROPERTIES, *features.IMAGERY_PROPERTIES])
-        return Layer(name, campaign, statement, features.tag_feature, header)
+        return Layer(name, campaign, statement, properties.TAGS, "id", statement)
     raise LayerNotFound(f"No layer '{name}'.")
 
 
 def metadata(session: Session, *, campaign: Campaign, layer: str) -> Metadata:
     """Campaign, licence, and the method version and time of the latest reconciliation."""
+    table = "cameras" if layer == "cameras" else "task_counts"
+    latest, licences, credits = memo(
+        session, campaign, ("metadata", table), lambda: _dating(session, campaign, table)
+    )
+    return Metadata(
+        campaign=campaign.slug,
+        name=campaign.name,
+        licence=campaign.licence,
+        method_version=latest[0],
+        computed_at=latest[1],
+        imagery_licences=licences,
+        imagery_attributions=credits,
+    )
+
+
+Dating = tuple[tuple[str | None, datetime | None], tuple[dict[str, Any], ...], tuple[str, ...]]
+
+
+def _dating(session: Session, campaign: Campaign, layer: str) -> Dating:
     # The latest finished campaign-wide run dates the dataset (it settles every camera's
     # status and confidence) and is one indexed row. Before any run (data loaded directly),
     # the newest row of the layer's table says it, at the cost of a scan.
@@ -129,15 +199,8 @@ def metadata(session: Session, *, campaign: Campaign, layer: str) -> Metadata:
             .limit(1)
         ).first()
     licences, credits = imagery_sources(session, campaign=campaign)
-    return Metadata(
-        campaign=campaign.slug,
-        name=campaign.name,
-        licence=campaign.licence,
-        method_version=latest.method_version if latest else None,
-        computed_at=latest.computed_at if latest else None,
-        imagery_licences=tuple(licences),
-        imagery_attributions=tuple(credits),
-    )
+    dated = (latest.method_version, latest.computed_at) if latest else (None, None)
+    return dated, tuple(licences), tuple(credits)
 
 
 def imagery_sources(
@@ -169,21 +232,42 @@ def imagery_sources(
     return listed, [c for c in credits if c]
 
 
+def page_statement(layer: Layer, *, limit: int, offset: int) -> Any:
+    """(the page's features comma-joined in order, how many) in one row."""
+    rows = layer.statement.limit(limit).offset(offset).subquery("r")
+    encoded = select(rows.c[layer.key].label("k"), properties.feature(layer.props, rows, layer.key))
+    inner = encoded.subquery("f")
+    joined = func.string_agg(cast_(inner.c[1], Text), aggregate_order_by(literal(","), inner.c.k))
+    return select(joined, func.count())
+
+
 def page(session: Session, *, layer: Layer, limit: int, offset: int) -> Page:
-    """One page of the layer and how many features match in all."""
-    statement = layer.statement
-    rows = session.connection().execute(statement.limit(limit).offset(offset)).mappings().all()
-    if 0 < len(rows) < limit or (offset == 0 and not rows):
+    """One page of the layer, encoded by PostgreSQL, and how many features match in all."""
+    rows = layer.statement.limit(limit).offset(offset).subquery("r")
+    encoded = select(rows.c[layer.key].label("k"), properties.feature(layer.props, rows, layer.key))
+    inner = encoded.subquery("f")
+    joined = func.string_agg(cast_(inner.c[1], Text), aggregate_order_by(literal(","), inner.c.k))
+    found = session.execute(select(joined, func.count())).one()
+    text, returned = found[0] or "", int(found[1])
+    if 0 < returned < limit or (offset == 0 and not returned):
         # A short page is the last one: the total is known without counting.
-        return Page(features=[layer.to_feature(row) for row in rows], matched=offset + len(rows))
-    matched = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    return Page(features=[layer.to_feature(row) for row in rows], matched=int(matched or 0))
+        return Page(text, returned, offset + returned)
+    counted = select(func.count()).select_from(layer.count_statement.order_by(None).subquery())
+    if layer.filters is None:
+        # Tags change with every submission, which the result version does not follow.
+        return Page(text, returned, int(session.scalar(counted) or 0))
+    # Cameras and counts change only with the result version: a filter's count is kept for it
+    # (a page of 1,000 cost as much again in counting 25,000 rows).
+    what = ("count", layer.name, repr(layer.filters))
+    total = memo(session, layer.campaign, what, lambda: int(session.scalar(counted) or 0))
+    return Page(text, returned, total)
 
 
 def feature(session: Session, *, layer: Layer, key: Any, fid: int) -> dict[str, Any] | None:
     """The one feature whose id column `key` equals `fid`, or None."""
-    row = session.execute(layer.statement.where(key == fid)).mappings().first()
-    return layer.to_feature(row) if row is not None else None
+    rows = layer.statement.where(key == fid).subquery("r")
+    text = session.scalar(select(cast_(properties.feature(layer.props, rows, layer.key), Text)))
+    return json.loads(text) if text is not None else None
 
 
 def extent(session: Session, *, geom: Any, where: Sequence[Any]) -> list[float] | None:

@@ -19,6 +19,7 @@ from app.schemas.publishing import BBox, Filters
 from app.services.campaigns import list_campaigns
 from app.services.publishing import density
 from app.services.publishing import layers as publishing
+from app.services.publishing.exports import dumps
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -170,7 +171,8 @@ def items(
         features = density.areas(
             session, campaign=campaign, bbox=bbox, limit=limit, offset=offset, tolerance=0.0
         )
-        return publishing.Page(features, density.count_areas(session, campaign=campaign, bbox=bbox))
+        matched = density.count_areas(session, campaign=campaign, bbox=bbox)
+        return publishing.Page(",".join(map(dumps, features)), len(features), matched)
     layer = _layer(session, found, filters, limit)
     return publishing.page(session, layer=layer, limit=limit, offset=offset)
 

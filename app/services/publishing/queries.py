@@ -25,9 +25,24 @@ from app.models import (
 )
 from app.models.results import COUNT_CATEGORIES
 from app.schemas.publishing import BBox, Filters, statuses
-from app.services.publishing import features
 
 AnySelect = Select[*tuple[Any, ...]]
+CAMERA_COLUMNS = (
+    "id",
+    "status",
+    "confidence",
+    "attachment",
+    "camera_type",
+    "location_method",
+    "uncertainty_m",
+    "support",
+    "voters",
+    "n_panoramas",
+    "bearing",
+    "task_id",
+    "method_version",
+    "computed_at",
+)
 
 
 def in_bbox(geom: Any, bbox: BBox | None) -> ColumnElement[bool] | None:
@@ -97,22 +112,24 @@ def camera_imagery() -> Any:
     )
 
 
-def camera_statement(session: Session, *, campaign: Campaign, filters: Filters) -> AnySelect:
-    """Cameras of the campaign matching the filters, with their imagery's licences, by id."""
-    imagery = camera_imagery()
-    base = (
-        select(
-            *(getattr(Camera, name) for name in features.CAMERA_PROPERTIES),
-            func.ST_X(Camera.geom).label("lon"),
-            func.ST_Y(Camera.geom).label("lat"),
-            imagery.c.imagery_licences,
-            imagery.c.imagery_attributions,
-            imagery.c.osm_compatible,
-        )
-        .select_from(Camera)
-        .join(imagery, true())
-        .where(Camera.campaign_id == campaign.id)
-    )
+def camera_statement(
+    session: Session, *, campaign: Campaign, filters: Filters, imagery: bool = True
+) -> AnySelect:
+    """Cameras of the campaign matching the filters, with their imagery's licences, by id.
+
+    Without `imagery` (for counting) the per-camera walk through its panoramas is left out.
+    """
+    base = select(
+        *(getattr(Camera, name) for name in CAMERA_COLUMNS),
+        func.ST_X(Camera.geom).label("lon"),
+        func.ST_Y(Camera.geom).label("lat"),
+    ).select_from(Camera)
+    if imagery:
+        sources = camera_imagery()
+        base = base.add_columns(
+            sources.c.imagery_licences, sources.c.imagery_attributions, sources.c.osm_compatible
+        ).join(sources, true())
+    base = base.where(Camera.campaign_id == campaign.id)
     f = filters
     return _where(
         base,
@@ -177,8 +194,7 @@ def count_statement(
             Panorama.captured_at,
             Panorama.provider,
             Panorama.provider_id,
-            Panorama.licence,
-            Panorama.attribution,
+            *_one_panorama_imagery(),
             func.ST_X(Panorama.geom).label("lon"),
             func.ST_Y(Panorama.geom).label("lat"),
             areas.label("areas"),
@@ -196,6 +212,18 @@ def count_statement(
         in_area(session, campaign, Panorama.geom, f.area),
         _between(Panorama.captured_at, _day(f.since), _day(f.until)),
     ).order_by(TaskCount.task_id)
+
+
+def _one_panorama_imagery() -> list[Any]:
+    # A count or a tag was read from one panorama: its licence and credit, as one-item lists
+    # (empty when unknown), the shape a camera's several panoramas give.
+    def listed(column: Any) -> Any:
+        return func.array_remove(postgresql.array([func.nullif(column, "")]), None)
+
+    return [
+        listed(Panorama.licence).label("imagery_licences"),
+        listed(Panorama.attribution).label("imagery_attributions"),
+    ]
 
 
 def _day(value: datetime | date | None) -> date | None:
@@ -217,8 +245,7 @@ def tag_statement(session: Session, *, campaign: Campaign, filters: Filters) -> 
             Tag.base_heading,
             Tag.base_pitch,
             Submission.submitted_at,
-            Panorama.licence,
-            Panorama.attribution,
+            *_one_panorama_imagery(),
             func.ST_X(Panorama.geom).label("lon"),
             func.ST_Y(Panorama.geom).label("lat"),
         )

@@ -1,16 +1,19 @@
-"""Mapbox vector tiles of a campaign's cameras and density hexagons (ST_AsMVT)."""
+"""Mapbox vector tiles of a campaign's cameras and density hexagons (ST_AsMVT), cached."""
 
 from __future__ import annotations
 
 import hashlib
 import math
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.errors import LayerNotFound, TileOutOfRange
-from app.models import Campaign
+from app.models import Camera, Campaign
 from app.schemas.publishing import statuses
 from app.services.publishing.density import MERCATOR_MAX_LAT, hexagon_size, reference_latitude
+from app.services.publishing.layers import extent, memo, result_version
+from app.services.publishing.tile_cache import TileCache, TileKey
 from app.sql import load
 
 LAYERS = ("cameras", "hexagons")
@@ -54,32 +57,101 @@ def cell_for_zoom(z: int, latitude: float) -> int:
     return min(CELL_LADDER, key=lambda cell: abs(math.log(cell / target)))
 
 
-def render(
+def tile_key(
     session: Session, *, campaign: Campaign, layer: str, z: int, x: int, y: int, status: str
-) -> bytes:
-    """The tile's bytes (empty when it holds no feature)."""
+) -> TileKey:
+    """What the tile depends on (LayerNotFound, TileOutOfRange before any work)."""
     if layer not in LAYERS:
         raise LayerNotFound(f"No tile layer '{layer}'; try {', '.join(LAYERS)}.")
     check_tile(z, x, y)
+    version = result_version(session, campaign=campaign)
+    variant = ""
+    if layer == "hexagons":
+        # The grid rests on the reference latitude, which follows the locations.
+        variant = f"{reference_latitude(session, campaign=campaign):.1f}"
+    return TileKey(campaign.id, version, layer, status, z, x, y, variant)
+
+
+def render(session: Session, *, key: TileKey) -> bytes:
+    """The tile's bytes (empty when it holds no feature)."""
+    z, x, y = key.z, key.x, key.y
     params: dict[str, object] = {
-        "campaign_id": campaign.id,
-        "statuses": statuses(status),
+        "campaign_id": key.campaign_id,
+        "statuses": statuses(key.status),
         "z": z,
         "x": x,
         "y": y,
         "extent": EXTENT,
         "buffer": BUFFER,
     }
-    if layer == "cameras":
+    if key.layer == "cameras":
         box = tile_bounds(z, x, y, margin=BUFFER / EXTENT)
         params.update(zip(("minlon", "minlat", "maxlon", "maxlat"), box, strict=True))
     else:
-        latitude = reference_latitude(session, campaign=campaign)
+        latitude = float(key.variant)
         params["size"] = hexagon_size(cell_for_zoom(z, latitude), latitude)
-    data = session.scalar(load(f"tile_{layer}"), params)
+    data = session.scalar(load(f"tile_{key.layer}"), params)
     return bytes(data) if data else b""
 
 
-def etag(data: bytes) -> str:
-    """A strong validator: the tile's content hash."""
-    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+def cached(session: Session, *, cache: TileCache, key: TileKey) -> bytes:
+    """The tile from the cache, rendered and kept when it is not there yet."""
+    data = cache.get(key)
+    if data is None:
+        data = render(session, key=key)
+        cache.put(key, data)
+    return data
+
+
+def etag(key: TileKey) -> str:
+    """A strong validator from the result version: known before the tile is read or drawn."""
+    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+
+
+FIELDS = {
+    "cameras": {
+        "id": "Number",
+        "attachment": "String",
+        "camera_type": "String",
+        "status": "String",
+        "confidence": "Number",
+        "bearing": "Number",
+    },
+    "hexagons": {
+        "cameras": "Number",
+        "street_furniture": "Number",
+        "dome_ptz": "Number",
+        "per_km2": "Number",
+    },
+}
+
+
+def tilejson(
+    session: Session, *, campaign: Campaign, layer: str, tiles_url: str, status: str
+) -> dict[str, Any]:
+    """A TileJSON 3.0.0 document for one tile layer of the campaign."""
+    if layer not in LAYERS:
+        raise LayerNotFound(f"No tile layer '{layer}'; try {', '.join(LAYERS)}.")
+    where = [Camera.campaign_id == campaign.id, Camera.status.in_(statuses(status))]
+    bounds = memo(
+        session, campaign, ("tile-bounds", status),
+        lambda: extent(session, geom=Camera.geom, where=where),
+    )  # fmt: skip
+    box = bounds or [-180.0, -85.0511287798066, 180.0, 85.0511287798066]
+    centre = [round((box[0] + box[2]) / 2, 6), round((box[1] + box[3]) / 2, 6), 14]
+    return {
+        "tilejson": "3.0.0",
+        "name": f"{campaign.name}: {layer}",
+        "description": campaign.description or campaign.name,
+        "version": "1.0.0",
+        "attribution": f"{campaign.name} ({campaign.licence})",
+        "scheme": "xyz",
+        "tiles": [tiles_url],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": box,
+        "center": centre,
+        "vector_layers": [
+            {"id": layer, "fields": FIELDS[layer], "minzoom": 0, "maxzoom": MAX_ZOOM}
+        ],
+    }

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models import ApiKey, User
@@ -124,3 +125,23 @@ def test_cors_allows_read_only_requests_from_anywhere(client: TestClient, sessio
     assert "x-api-key" in response.headers["access-control-allow-headers"].lower()
     preflight["Access-Control-Request-Method"] = "POST"
     assert client.options("/api/v1/api-keys", headers=preflight).status_code == 400
+
+
+def test_reads_are_counted_in_batches_not_one_write_each(app: FastAPI, session: Session) -> None:
+    make_campaign(session, slug="meter-batch")
+    session.commit()
+    address = f"198.51.100.{uuid.uuid4().int % 200 + 20}"
+    count_rows = text(
+        "SELECT coalesce(sum(count), 0) FROM rate_limit_buckets WHERE key LIKE 'anon:data:%'"
+    )
+    with TestClient(app, client=(address, 4000)) as client:
+        meter = app.state.meter
+        meter.flush()
+        before = session.scalar(count_rows)
+        for _ in range(5):
+            assert client.get(CAMERAS.format("meter-batch")).status_code == 200
+        assert session.scalar(count_rows) == before  # nothing written per request
+        assert meter.flush() == 1  # one bucket, one statement
+        assert session.scalar(count_rows) == before + 5
+        keys = session.scalars(text("SELECT key FROM rate_limit_buckets")).all()
+        assert not [k for k in keys if address in k]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 import mapbox_vector_tile
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tests.factories import make_campaign
@@ -112,3 +114,63 @@ def test_bad_tiles_are_rejected(client: TestClient, session: Session) -> None:
         response = client.get(path)
         assert response.status_code == status, path
         assert response.json()["error"]["code"] == code, path
+
+
+def _statements(session: Session) -> list[str]:
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        # The test harness wraps each request in a savepoint; a real request has none.
+        if "SAVEPOINT" not in statement:
+            seen.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", record)
+    return seen
+
+
+def test_a_cached_tile_costs_one_read_and_no_write(client: TestClient, session: Session) -> None:
+    campaign = make_campaign(session, slug="tile-cached")
+    make_camera(session, campaign, lon=LON, lat=LAT)
+    x, y = (int(v) for v in _tile_position(LON, LAT, 14))
+    url = f"/tiles/tile-cached/cameras/14/{x}/{y}.mvt"
+    first = client.get(url)
+    seen = _statements(session)
+    again = client.get(url)
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    # The campaign with its result version, nothing else: no tile query, no rate-limit write.
+    assert len(seen) == 1 and "result_versions" in seen[0], seen
+    assert not [s for s in seen if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+
+
+def test_new_results_make_new_tiles_and_etags(client: TestClient, session: Session) -> None:
+    campaign = make_campaign(session, slug="tile-version")
+    make_camera(session, campaign, lon=LON, lat=LAT)
+    x, y = (int(v) for v in _tile_position(LON, LAT, 15))
+    for layer in ("cameras", "hexagons"):
+        url = f"/tiles/tile-version/{layer}/15/{x}/{y}.mvt"
+        before = client.get(url)
+        make_camera(session, campaign, lon=LON + 0.0002, lat=LAT)
+        after = client.get(url)
+        assert after.headers["etag"] != before.headers["etag"]
+
+        def cameras(tile: bytes, layer: str = layer) -> int:
+            features = _decode(tile)[layer]["features"]
+            if layer == "cameras":
+                return len(features)
+            return sum(f["properties"]["cameras"] for f in features)
+
+        assert cameras(after.content) == cameras(before.content) + 1
+
+
+def test_tilejson_describes_each_layer(client: TestClient, session: Session) -> None:
+    campaign = make_campaign(session, slug="tile-json", name="Tile JSON")
+    make_camera(session, campaign, lon=LON, lat=LAT)
+    make_camera(session, campaign, lon=LON + 0.01, lat=LAT + 0.01)
+    for layer in ("cameras", "hexagons"):
+        doc = client.get(f"/tiles/tile-json/{layer}.json").json()
+        assert doc["tilejson"] == "3.0.0"
+        assert doc["tiles"] == [f"http://testserver/tiles/tile-json/{layer}/{{z}}/{{x}}/{{y}}.mvt"]
+        assert doc["vector_layers"][0]["id"] == layer
+        west, _, _, north = doc["bounds"]
+        assert west == pytest.approx(LON) and north == pytest.approx(LAT + 0.01)
+    assert client.get("/tiles/tile-json/roads.json").status_code == 404
