@@ -39,6 +39,18 @@ BENCHES = (
     Bench("publishing", "bench.publishing", ("--cameras", "5000", "--repeat", "2")),
     Bench("reconcile", "bench.reconcile", ("--tasks", "5000", "--incremental", "100")),
     Bench("simulate", "bench.simulate", ("--columns", "10", "--rows", "8", "--decoders", "30")),
+    Bench(
+        "amnesty_compare",
+        "bench.amnesty_compare",
+        ("--seeds", "1", "--panoramas", "400"),
+        ("--seeds", "1", "2", "3"),
+    ),
+    Bench(
+        "assignment_plans",
+        "bench.assignment_plans",
+        ("--tasks", "5000", "--histories", "0,400"),
+        ("--plans",),
+    ),
 )
 
 

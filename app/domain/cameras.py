@@ -12,8 +12,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.domain.clustering import TagPoint, cluster_tags, threshold_for
-from app.domain.locating import CLICK_NOISE_DEG, range_from_base, range_from_pitch
+from app.domain.clustering import (
+    GAP_DECIMALS,
+    TagPoint,
+    cluster_tags,
+    join_splits,
+    radius,
+    threshold_for,
+)
+from app.domain.locating import CLICK_NOISE_DEG, Heights, range_from_base, range_from_pitch
 from app.domain.sphere import angular_distance, mean_direction
 from app.domain.status import is_majority
 from app.domain.triangulation import destination
@@ -78,22 +85,84 @@ def estimate_cameras(
     lat: float,
     lon: float,
     weights: Mapping[int, float] | None = None,
+    spread_deg: float = 0.0,
+    heights: Heights | None = None,
+    noise: Mapping[int, float] | None = None,
 ) -> list[CameraEstimate]:
-    """Cluster a panorama's tags and estimate one camera per cluster."""
+    """Cluster a panorama's tags and estimate one camera per cluster.
+
+    `spread_deg` is the campaign's measured click noise per axis (0: DESIGN's 0.3-0.6°);
+    `heights` the mounting heights measured on its triangulated cameras (None: the priors);
+    `noise` each decoder's measured click noise (decoders not in it have the campaign's):
+    it sets their tags' radius and weighs their clicks in a camera's direction.
+    """
     if voters < 1:
         raise ValueError("voters must be at least 1")
     by_id = {t.tag_id: t for t in tags}
     # One look (submission) never supports one camera twice; keying on the
     # submission rather than the decoder keeps imported data right, where one
     # decoder may have answered a merged task twice.
-    points = [TagPoint(t.tag_id, t.submission_id, t.heading, t.pitch, t.zoom) for t in tags]
+    noise = noise or {}
+    points = [
+        TagPoint(t.tag_id, t.submission_id, t.heading, t.pitch, t.zoom, noise.get(t.decoder_id))
+        for t in tags
+    ]
     weights = weights or {}
+    campaign = max(CLICK_NOISE_DEG, spread_deg)
+    sigma = {t.decoder_id: max(CLICK_NOISE_DEG, noise.get(t.decoder_id, campaign)) for t in tags}
+    clusters = cluster_tags(points, spread_deg=spread_deg)
+    if len({t.submission_id for t in tags}) < len(tags):
+        # Only a look with two clicks can split one camera or click it twice; most tasks
+        # have none, and skipping both passes halves the per-task time.
+        clusters = absorb_duplicates(rejoin_duplicates(clusters), spread_deg=spread_deg)
+    if len(clusters) > 1:
+        clusters = join_splits(clusters, voters=voters, spread_deg=spread_deg)
     return [
         _estimate(
-            [by_id[p.tag_id] for p in cluster], voters=voters, lat=lat, lon=lon, weights=weights
+            [by_id[p.tag_id] for p in cluster],
+            voters=voters,
+            lat=lat,
+            lon=lon,
+            weights=weights,
+            sigma=sigma,
+            heights=heights,
         )
-        for cluster in rejoin_duplicates(cluster_tags(points))
+        for cluster in clusters
     ]
+
+
+def absorb_duplicates(
+    clusters: list[list[TagPoint]], *, spread_deg: float = 0.0
+) -> list[list[TagPoint]]:
+    """Fold a second click of a look into the camera that look already tagged nearby.
+
+    A cluster whose looks all support a neighbouring cluster (within every member's radius
+    of its centre), and that holds at most half as many looks, is a double click: its tags
+    join the neighbour without adding a vote. Two cameras on one pole that several decoders
+    each tagged separately have the same looks on both sides, and stay apart.
+    """
+    out = [list(c) for c in clusters]
+    centres = [mean_direction([(t.heading, t.pitch) for t in c]) for c in out]
+    order = sorted(range(len(out)), key=lambda i: (len({t.decoder_id for t in out[i]}), i))
+    for i in order:
+        looks_i = {t.decoder_id for t in out[i]}
+        if not out[i]:
+            continue
+        best: tuple[float, int] | None = None
+        for j, other in enumerate(out):
+            looks_j = {t.decoder_id for t in other}
+            if j == i or not other or not looks_i < looks_j or 2 * len(looks_i) > len(looks_j):
+                continue
+            h, p = centres[j]
+            gaps = [round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in out[i]]
+            fits = all(g <= radius(t, spread_deg) for g, t in zip(gaps, out[i], strict=True))
+            if fits and (best is None or max(gaps) < best[0]):
+                best = (max(gaps), j)
+        if best is not None:
+            out[best[1]].extend(out[i])
+            out[i] = []
+    kept = [sorted(c, key=lambda t: t.tag_id) for c in out if c]
+    return sorted(kept, key=lambda c: c[0].tag_id)
 
 
 def rejoin_duplicates(clusters: list[list[TagPoint]]) -> list[list[TagPoint]]:
@@ -127,7 +196,7 @@ def _rejoined(a: list[TagPoint], b: list[TagPoint]) -> tuple[list[TagPoint], lis
         return None
     both = a + b
     h, p = mean_direction([(t.heading, t.pitch) for t in both])
-    gaps = {t.tag_id: angular_distance(t.heading, t.pitch, h, p) for t in both}
+    gaps = {t.tag_id: round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in both}
     if any(gaps[t.tag_id] > threshold_for(t.zoom) for t in both):
         return None
     best: dict[int, TagPoint] = {}
@@ -145,9 +214,14 @@ def _estimate(
     lat: float,
     lon: float,
     weights: Mapping[int, float],
+    sigma: Mapping[int, float],
+    heights: Heights | None = None,
 ) -> CameraEstimate:
     w = [weights.get(m.decoder_id, DEFAULT_WEIGHT) for m in members]
-    heading, pitch = mean_direction([(m.heading, m.pitch) for m in members])
+    # Inverse-variance weights: a 0.5° decoder's click counts 25 times a 2.5° one's.
+    heading, pitch = mean_direction(
+        [(m.heading, m.pitch) for m in members], [sigma[m.decoder_id] ** -2 for m in members]
+    )
     attachment = weighted_majority([m.attachment for m in members], w, unknown=ATTACHMENT_TIE)
     # "unknown" is an abstention, not a vote: one decoder who cannot tell the type must
     # not cancel one who can. Untyped imported tags (None) abstain too.
@@ -161,33 +235,72 @@ def _estimate(
         if typed
         else TYPE_TIE
     )
+    by_look = {m.submission_id: sigma[m.decoder_id] for m in members}
+    looks = len(by_look)
+    # The weighted mean of one click per look: its noise is (sum of 1 / sigma²)^-1/2.
+    mean_noise = sum(s**-2 for s in by_look.values()) ** -0.5
     distance, range_sd, method = _range(
-        members, heading=heading, pitch=pitch, attachment=attachment
+        members,
+        heading=heading,
+        pitch=pitch,
+        attachment=attachment,
+        noise_deg=mean_noise,
+        heights=heights,
     )
-    # Lateral error: the mean of k clicks has k^-1/2 of one click's noise.
-    lateral = distance * math.tan(math.radians(CLICK_NOISE_DEG / math.sqrt(len(members))))
-    cam_lat, cam_lon = destination(lat, lon, heading, distance)
+    cam_lat, cam_lon, uncertainty = _place(lat, lon, heading, distance, range_sd, mean_noise)
     return CameraEstimate(
         tag_ids=tuple(m.tag_id for m in members),
         supporters=frozenset(m.decoder_id for m in members),
-        support=len({m.submission_id for m in members}),
+        support=looks,
         voters=voters,
         heading=heading,
         pitch=pitch,
         attachment=attachment,
         camera_type=camera_type,
         distance_m=distance,
-        # The 1-sigma semi-major axis, like a triangulation's: along the ray
-        # the range error dominates, across it the bearing's.
-        uncertainty_m=max(range_sd, lateral),
+        uncertainty_m=uncertainty,
         location_method=method,
         lat=cam_lat,
         lon=cam_lon,
     )
 
 
+def _place(
+    lat: float, lon: float, heading: float, distance: float, range_sd: float, noise_deg: float
+) -> tuple[float, float, float]:
+    """(lat, lon, 1-sigma semi-major axis) of a camera `distance` along the bearing."""
+    # Like a triangulation's: along the ray the range error dominates, across it the
+    # bearing's (the mean of k looks' clicks has k^-1/2 of one click's noise).
+    lateral = distance * math.tan(math.radians(noise_deg))
+    cam_lat, cam_lon = destination(lat, lon, heading, distance)
+    return cam_lat, cam_lon, max(range_sd, lateral)
+
+
+def place_by_pitch(
+    *,
+    lat: float,
+    lon: float,
+    heading: float,
+    pitch: float,
+    attachment: str,
+    looks: int,
+    spread_deg: float = 0.0,
+    heights: Heights | None = None,
+) -> tuple[float, float, float]:
+    """(lat, lon, uncertainty) of a pitch-prior camera, as estimate_cameras places it."""
+    noise = max(CLICK_NOISE_DEG, spread_deg) / math.sqrt(max(looks, 1))
+    prior = range_from_pitch(pitch, attachment, noise_deg=noise, heights=heights)
+    return _place(lat, lon, heading, prior.distance_m, prior.uncertainty_m, noise)
+
+
 def _range(
-    members: list[ObservedTag], *, heading: float, pitch: float, attachment: str
+    members: list[ObservedTag],
+    *,
+    heading: float,
+    pitch: float,
+    attachment: str,
+    noise_deg: float = CLICK_NOISE_DEG,
+    heights: Heights | None = None,
 ) -> tuple[float, float, str]:
     """(distance, 1-sigma, method) from the base clicks, else the pitch prior."""
     bases = [
@@ -202,5 +315,5 @@ def _range(
         estimate = range_from_base(sum(bases) / len(bases), noise_deg=noise)
         if estimate is not None:
             return estimate.distance_m, estimate.uncertainty_m, estimate.method
-    prior = range_from_pitch(pitch, attachment)
+    prior = range_from_pitch(pitch, attachment, noise_deg=noise_deg, heights=heights)
     return prior.distance_m, prior.uncertainty_m, prior.method

@@ -5,8 +5,6 @@ start time, then id); for every category report the median of the N decoders'
 counts and how far they agreed; the total is the sum of the attachment medians.
 """
 
-import statistics
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,7 +76,11 @@ def median(values: Sequence[int]) -> float:
     """Return the median (mean of the middle two for an even count)."""
     if not values:
         raise ValueError("median of no values")
-    return float(statistics.median(values))
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[mid])
+    return (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def agreement(values: Sequence[int]) -> str:
@@ -88,14 +90,14 @@ def agreement(values: Sequence[int]) -> str:
     # "Majority" when one value is held by more than half, else "Split".
     if not values:
         raise ValueError("agreement of no values")
-    tally = Counter(values)
-    if len(tally) == 1:
+    distinct = set(values)
+    if len(distinct) == 1:
         return "Unanimous"
-    if len(tally) == len(values):
+    if len(distinct) == len(values):
         return "All disagree"
     if len(values) == 3:
         return "2 vs 1"
-    if max(tally.values()) * 2 > len(values):
+    if max(values.count(v) for v in distinct) * 2 > len(values):
         return "Majority"
     return "Split"
 

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from app.domain.locating import CAMERA_HEIGHT_M
 from app.domain.triangulation import (
     Ray,
     Triangulation,
@@ -59,6 +60,7 @@ class Sighting:
     distance_m: float
     distance_sd_m: float
     weight: float = 1.0
+    noise_deg: float = PITCH_NOISE_DEG  # 1-sigma noise of the sighting's mean direction
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class MergedCamera:
     lon: float
     uncertainty_m: float
     rms_residual_m: float
+    height_m: float  # above the ground: eye height + the sightings' mean range · tan(pitch)
 
 
 def _rays(group: Sequence[Sighting]) -> tuple[list[Ray], float, float]:
@@ -78,7 +81,7 @@ def _rays(group: Sequence[Sighting]) -> tuple[list[Ray], float, float]:
     rays = []
     for s in group:
         x, y = to_local(lat0, lon0, s.lat, s.lon)
-        rays.append(Ray(x, y, s.bearing, s.weight))
+        rays.append(Ray(x, y, s.bearing, s.weight, s.noise_deg))
     return rays, lat0, lon0
 
 
@@ -86,9 +89,11 @@ def _height(s: Sighting, rng: float) -> float:
     return rng * math.tan(math.radians(s.pitch))
 
 
-def _height_tolerance(ranges: Sequence[float]) -> float:
-    noise = math.tan(math.radians(PITCH_NOISE_DEG))
-    return 3.0 * math.sqrt(sum((r * noise) ** 2 for r in ranges)) + HEIGHT_SLACK_M
+def _height_tolerance(group: Sequence[Sighting], ranges: Sequence[float]) -> float:
+    spread = sum(
+        (r * math.tan(math.radians(s.noise_deg))) ** 2 for s, r in zip(group, ranges, strict=True)
+    )
+    return 3.0 * math.sqrt(spread) + HEIGHT_SLACK_M
 
 
 def _range_misfit(s: Sighting, rng: float) -> float:
@@ -111,7 +116,9 @@ def pair_score(a: Sighting, b: Sighting) -> float | None:
     _, _, range_a, range_b = crossing
     if not (MIN_RANGE_M <= range_a <= MAX_RANGE_M and MIN_RANGE_M <= range_b <= MAX_RANGE_M):
         return None
-    height = abs(_height(a, range_a) - _height(b, range_b)) / _height_tolerance([range_a, range_b])
+    height = abs(_height(a, range_a) - _height(b, range_b)) / _height_tolerance(
+        [a, b], [range_a, range_b]
+    )
     score = max(height, _range_misfit(a, range_a), _range_misfit(b, range_b))
     return score if score <= 1.0 else None
 
@@ -131,11 +138,13 @@ def fit_group(group: Sequence[Sighting]) -> Triangulation | None:
     if not all(MIN_RANGE_M <= r <= MAX_RANGE_M for r in ranges):
         return None
     heights = [_height(s, r) for s, r in zip(group, ranges, strict=True)]
-    if max(heights) - min(heights) > _height_tolerance(ranges):
+    if max(heights) - min(heights) > _height_tolerance(group, ranges):
         return None
     if any(_range_misfit(s, r) > 1.0 for s, r in zip(group, ranges, strict=True)):
         return None
-    lateral = max(ranges) * math.tan(math.radians(PITCH_NOISE_DEG))
+    lateral = max(
+        r * math.tan(math.radians(s.noise_deg)) for s, r in zip(group, ranges, strict=True)
+    )
     if result.rms_residual_m > 3.0 * lateral + RESIDUAL_SLACK_M:
         return None
     return result
@@ -191,4 +200,6 @@ def _merged(group: list[Sighting]) -> MergedCamera | None:
         lon=lon,
         uncertainty_m=result.uncertainty_m,
         rms_residual_m=result.rms_residual_m,
+        height_m=CAMERA_HEIGHT_M
+        + sum(_height(s, r) for s, r in zip(ordered, result.ranges, strict=True)) / len(ordered),
     )

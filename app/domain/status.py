@@ -10,11 +10,17 @@ from dataclasses import dataclass
 
 from app.domain.voting import weighted_majority
 
-# Status rule (DESIGN §5.2, §5.4): a camera is confirmed when a strict majority of the
-# panorama's decoders tagged it AND its posterior is at least even; it is rejected when the
-# posterior falls below 0.1 (the evidence is 9:1 against); anything else stays a candidate
-# for review. Known answers override both.
-CONFIRM_AT = 0.5
+# Status rule (DESIGN §5.2, §5.4, issue 9), in this order:
+# 1. a known answer decides (true: confirmed, false: rejected);
+# 2. a strict majority of a panorama's N decoders tagged it: confirmed. This needs no
+#    reliability estimate: independent volunteers rarely agree on a spot where nothing is;
+# 3. corroborated across panoramas (a triangulated camera whose sightings' looks together
+#    reach a single panorama's majority, from two or more panoramas whose rays cross at one
+#    height): confirmed;
+# 4. anchored evidence: when known answers anchor the model, a posterior of CONFIRM_ANCHORED;
+# 5. otherwise a posterior below REJECT_BELOW (9:1 against) is rejected; the rest stay
+#    candidates for review. Confirmation never rests on an unanchored EM estimate.
+CONFIRM_ANCHORED = 0.9
 REJECT_BELOW = 0.1
 WILDCARD_ATTACHMENT = "other"
 UNKNOWN_TYPE = "unknown"
@@ -25,15 +31,36 @@ def is_majority(support: int, voters: int) -> bool:
     return 2 * support > voters
 
 
-def camera_status(*, majority: bool, confidence: float, truth: bool | None = None) -> str:
+def majority_of(voters: int) -> int:
+    """The smallest strict majority of `voters` looks."""
+    return voters // 2 + 1
+
+
+def camera_status(
+    *,
+    majority: bool,
+    confidence: float,
+    truth: bool | None = None,
+    corroborated: bool = False,
+    anchored: bool = False,
+) -> str:
     """Return confirmed / candidate / rejected by the documented rule."""
     if truth is not None:
         return "confirmed" if truth else "rejected"
+    if majority or corroborated:
+        return "confirmed"
+    if anchored and confidence >= CONFIRM_ANCHORED:
+        return "confirmed"
     if confidence < REJECT_BELOW:
         return "rejected"
-    if majority and confidence >= CONFIRM_AT:
-        return "confirmed"
     return "candidate"
+
+
+def corroborated(parts: Sequence[tuple[int, int]]) -> bool:
+    """Whether (support, voters) sightings from several panoramas add up to a majority."""
+    if len(parts) < 2 or not all(support > 0 for support, _ in parts):
+        return False
+    return sum(s for s, _ in parts) >= majority_of(max(v for _, v in parts))
 
 
 @dataclass(frozen=True)

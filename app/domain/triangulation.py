@@ -39,6 +39,7 @@ class Ray:
     y: float
     bearing: float
     weight: float = 1.0
+    noise_deg: float = BEARING_NOISE_DEG  # 1-sigma bearing noise of this ray
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def intersect_rays(rays: Sequence[Ray]) -> Triangulation | None:
         return None  # the camera would be behind a panorama that saw it
     residuals = offsets[:, 0] * dirs[:, 1] - offsets[:, 1] * dirs[:, 0]
     rms = float(np.sqrt(np.sum(w * residuals**2) / np.sum(w)))
-    uncertainty = _uncertainty(a_mat, proj, w, ranges, residuals)
+    noise = np.array([r.noise_deg for r in rays], dtype=np.float64)
+    uncertainty = _uncertainty(a_mat, proj, w, ranges, residuals, noise)
     return Triangulation(
         x=float(point[0]) + cx,
         y=float(point[1]) + cy,
@@ -145,6 +147,7 @@ def _uncertainty(
     w: FloatArray,
     ranges: FloatArray,
     residuals: FloatArray,
+    noise_deg: FloatArray,
 ) -> float:
     """1-sigma semi-major axis (m) of the crossing's error ellipse."""
     # Each ray's lateral error has variance (range·tan(noise))^2 from click
@@ -154,7 +157,7 @@ def _uncertainty(
     # covariance A^-1 (sum w_i^2 var_i P_i) A^-1, which grows along the
     # bisector when the rays cross at a narrow angle.
     n = len(ranges)
-    floor = (ranges * math.tan(math.radians(BEARING_NOISE_DEG))) ** 2
+    floor = (ranges * np.tan(np.radians(noise_deg))) ** 2
     scatter = float(np.sum(w * residuals**2) / np.sum(w) * n / (n - 2)) if n > 2 else 0.0
     var = floor + scatter
     inv = np.linalg.inv(a_mat)

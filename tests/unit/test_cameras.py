@@ -193,19 +193,49 @@ def test_every_tag_supports_exactly_one_camera(clicks: list[tuple[float, float]]
 
 
 def test_status_rule() -> None:
+    # A strict majority is confirmed whatever an unanchored estimate says (issue 9.1).
     assert camera_status(majority=True, confidence=0.9) == "confirmed"
-    assert camera_status(majority=True, confidence=0.4) == "candidate"
+    assert camera_status(majority=True, confidence=0.05) == "confirmed"
     assert camera_status(majority=False, confidence=0.99) == "candidate"
-    assert camera_status(majority=True, confidence=0.05) == "rejected"
+    assert camera_status(majority=False, confidence=0.99, anchored=True) == "confirmed"
+    assert camera_status(majority=False, confidence=0.3, corroborated=True) == "confirmed"
+    assert camera_status(majority=False, confidence=0.05) == "rejected"
     assert camera_status(majority=False, confidence=0.0, truth=True) == "confirmed"
     assert camera_status(majority=True, confidence=1.0, truth=False) == "rejected"
 
 
+def test_corroboration_needs_two_panoramas_reaching_a_majority() -> None:
+    from app.domain.status import corroborated
+
+    assert corroborated([(1, 3), (1, 3)])
+    assert not corroborated([(1, 3)])
+    assert not corroborated([(1, 5), (1, 5)])
+    assert corroborated([(2, 5), (1, 5)])
+
+
 def test_a_duplicate_click_does_not_split_one_camera_in_two() -> None:
     # Look 1 clicked the camera twice; complete linkage alone pairs (1a, 2) and (1b, 3).
+    # The spare click joins the camera without adding a vote (issue 9.3).
     tags = [tag(1, 1, 100.0), tag(2, 2, 100.3), tag(3, 1, 101.2), tag(4, 3, 101.5)]
     cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON)
-    assert sorted((c.support, c.tag_ids) for c in cams) == [(1, (1,)), (3, (2, 3, 4))]
+    assert [(c.support, c.tag_ids) for c in cams] == [(3, (1, 2, 3, 4))]
+
+
+def test_two_cameras_on_one_pole_stay_apart_when_decoders_separated_them() -> None:
+    # Two cameras 2.5° apart, each tagged by all three looks, at 2.5° click noise.
+    tags = [
+        tag(1, 1, 100.0), tag(2, 2, 100.8), tag(3, 3, 99.5),
+        tag(4, 1, 102.5), tag(5, 2, 103.3), tag(6, 3, 102.0),
+    ]  # fmt: skip
+    cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON, spread_deg=2.5)
+    assert sorted(c.support for c in cams) == [3, 3]
+
+
+def test_noisy_clicks_on_one_camera_make_one_camera_at_the_measured_spread() -> None:
+    tags = [tag(1, 1, 100.0, pitch=10.0), tag(2, 2, 104.0, pitch=12.0), tag(3, 3, 101.0, pitch=7.0)]
+    assert len(estimate_cameras(tags, voters=3, lat=LAT, lon=LON)) > 1
+    cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON, spread_deg=2.0)
+    assert [c.support for c in cams] == [3]
 
 
 def test_rejoin_leaves_two_cameras_far_apart_alone() -> None:
@@ -230,3 +260,49 @@ def test_a_triangulated_camera_takes_the_first_named_attachment_and_the_typed_ma
     assert merged_type(parts) == "dome_ptz"
     assert merged_attachment([Part("other", "unknown", 1)]) == "other"
     assert merged_type([Part("other", "unknown", 1)]) == "unknown"
+
+
+def test_two_minority_clusters_of_one_camera_join_into_a_majority() -> None:
+    # Looks 1 and 2 clicked one camera 5° apart (noisy decoders), beyond the 3° pair radius:
+    # two single votes of three, which together are a strict majority.
+    tags = [tag(1, 1, 100.0, pitch=8.0), tag(2, 2, 104.5, pitch=10.0)]
+    cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON)
+    assert [(c.support, c.majority) for c in cams] == [(2, True)]
+
+
+def test_minority_clusters_too_far_apart_or_short_of_a_majority_stay_apart() -> None:
+    far = [tag(1, 1, 100.0), tag(2, 2, 110.0)]
+    assert len(estimate_cameras(far, voters=3, lat=LAT, lon=LON)) == 2
+    short = [tag(1, 1, 100.0, pitch=8.0), tag(2, 2, 104.5, pitch=10.0)]
+    assert len(estimate_cameras(short, voters=4, lat=LAT, lon=LON)) == 2
+
+
+def test_a_majority_cluster_does_not_swallow_a_neighbouring_single_vote() -> None:
+    tags = [tag(1, 1, 100.0), tag(2, 2, 100.5), tag(3, 3, 105.0)]
+    cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON)
+    assert sorted(c.support for c in cams) == [1, 2]
+
+
+def test_measured_mounting_heights_move_pitch_prior_cameras() -> None:
+    tags = [
+        tag(1, 1, 100.0, pitch=8.0, attachment="building"),
+        tag(2, 2, 100.2, pitch=8.0, attachment="building"),
+    ]
+    prior = one(estimate_cameras(tags, voters=3, lat=LAT, lon=LON))
+    higher = one(
+        estimate_cameras(tags, voters=3, lat=LAT, lon=LON, heights={"building": (6.0, 1.5)})
+    )
+    assert prior.location_method == higher.location_method == "pitch_prior"
+    assert higher.distance_m == pytest.approx(3.5 / math.tan(math.radians(8.0)), rel=0.01)
+    assert higher.distance_m > 2 * prior.distance_m
+
+
+def test_a_careful_decoders_click_weighs_more_in_the_direction() -> None:
+    tags = [tag(1, 1, 100.0, pitch=8.0, decoder=11), tag(2, 2, 102.0, pitch=8.0, decoder=12)]
+    plain = one(estimate_cameras(tags, voters=3, lat=LAT, lon=LON, spread_deg=1.5))
+    weighted = one(
+        estimate_cameras(tags, voters=3, lat=LAT, lon=LON, spread_deg=1.5, noise={11: 0.5, 12: 2.5})
+    )
+    assert abs(plain.heading - 101.0) < 0.01
+    assert abs(weighted.heading - 100.0) < 0.1
+    assert weighted.uncertainty_m < plain.uncertainty_m

@@ -164,3 +164,60 @@ def test_tags_more_than_eight_degrees_apart_never_merge(
     h2, p2 = offset(heading, pitch, course, gap)
     tags = [TagPoint(1, 1, heading, pitch, 0.0), TagPoint(2, 2, h2, p2, 0.0)]
     assert len(cluster_tags(tags)) == 2
+
+
+def test_click_spread_recovers_the_click_noise() -> None:
+    import random
+
+    from app.domain.clustering import click_spread
+
+    rng = random.Random(3)
+    panoramas = []
+    for p in range(200):
+        centre = rng.uniform(0, 360)
+        panoramas.append(
+            [
+                TagPoint(3 * p + k, k, centre + rng.gauss(0, 2.0), 10 + rng.gauss(0, 2.0), 2.0)
+                for k in range(3)
+            ]
+        )
+    spread = click_spread(panoramas)
+    assert spread is not None
+    assert 1.4 < spread < 2.6
+
+
+def test_the_measured_spread_widens_the_radius_but_never_past_the_cap() -> None:
+    from app.domain.clustering import MAX_SPREAD_RADIUS_DEG
+
+    assert threshold_for(2.0, 0.0) == threshold_for(2.0)
+    assert threshold_for(2.0, 2.0) > threshold_for(2.0)
+    assert threshold_for(2.0, 50.0) == MAX_SPREAD_RADIUS_DEG
+
+
+def test_join_splits_never_puts_one_look_twice_in_a_camera() -> None:
+    from app.domain.clustering import join_splits
+
+    clusters = [
+        [TagPoint(1, 1, 100.0, 8.0, 2.0)],
+        [TagPoint(2, 1, 103.0, 8.0, 2.0), TagPoint(3, 2, 103.5, 8.0, 2.0)],
+    ]
+    assert join_splits(clusters, voters=5) == clusters
+
+
+def test_decoder_spreads_tell_a_careful_decoder_from_a_noisy_one() -> None:
+    from app.domain.clustering import decoder_spreads
+
+    rng = random.Random(3)
+    noise = {1: 0.5, 2: 2.5, 3: 1.2}
+    panoramas, owners, look = [], {}, 0
+    for _ in range(300):
+        h, p = rng.uniform(0, 360), rng.uniform(0, 20)
+        tags = []
+        for user, s in noise.items():
+            look += 1
+            owners[look] = user
+            tags.append(TagPoint(look, look, (h + rng.gauss(0, s)) % 360, p + rng.gauss(0, s)))
+        panoramas.append(tags)
+    spreads = decoder_spreads(panoramas, owners=owners, campaign_deg=1.0)
+    # Ordered, and far apart (a nearest-of-two gap shrinks the noisy ones somewhat).
+    assert spreads[1] < 0.6 < spreads[3] < 1.2 < 1.5 < spreads[2]

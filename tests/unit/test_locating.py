@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from app.domain.locating import (
     CAMERA_HEIGHT_M,
+    MAX_RANGE_M,
     distance_from_base,
     range_from_base,
     range_from_pitch,
@@ -62,7 +63,7 @@ def test_pitch_prior_puts_a_pole_camera_at_its_mount_height() -> None:
 
 
 def test_pitch_prior_clamps_to_the_plausible_band() -> None:
-    assert range_from_pitch(1.5, "street_furniture").distance_m == 40.0
+    assert range_from_pitch(1.5, "street_furniture").distance_m == MAX_RANGE_M
     assert range_from_pitch(85.0, "street_furniture").distance_m == 3.0
 
 
@@ -99,3 +100,23 @@ def test_base_distance_is_positive_and_shrinks_as_the_click_drops(pitch: float) 
     here, lower = distance_from_base(pitch), distance_from_base(pitch - 0.05)
     assert here is not None and lower is not None
     assert 0.0 < lower < here
+
+
+def test_mount_heights_take_the_measured_median_once_there_are_enough() -> None:
+    from app.domain.locating import MIN_HEIGHT_SAMPLES, MOUNT_HEIGHT_PRIOR_M, mount_heights
+
+    many = [("building", 5.0 + 0.1 * (k % 11)) for k in range(MIN_HEIGHT_SAMPLES)]
+    few = [("street_furniture", 8.0)] * (MIN_HEIGHT_SAMPLES - 1)
+    misfits = [("building", 1.0), ("building", 35.0)] * 10
+    heights = mount_heights([*many, *few, *misfits])
+    assert heights["building"][0] == pytest.approx(5.5, abs=0.05)
+    assert heights["building"][1] >= 0.5
+    assert heights["street_furniture"] == MOUNT_HEIGHT_PRIOR_M["street_furniture"]
+    assert heights["other"] == MOUNT_HEIGHT_PRIOR_M["other"]
+
+
+def test_pitch_prior_uses_the_given_heights() -> None:
+    prior = range_from_pitch(10.0, "building")
+    measured = range_from_pitch(10.0, "building", heights={"building": (6.5, 1.0)})
+    assert measured.distance_m == pytest.approx(4.0 / math.tan(math.radians(10.0)))
+    assert measured.distance_m > prior.distance_m

@@ -1,172 +1,156 @@
-"""Tests for app.domain.reliability: Dawid-Skene EM over candidate cameras."""
+"""The selection-aware reliability model (app.domain.reliability.py)."""
 
-import numpy as np
-import pytest
+from __future__ import annotations
 
-from app.domain.reliability import Candidate, ReliabilityResult, estimate_reliability
+import random
 
-RELIABLE = range(40)
-SPAMMERS = range(40, 45)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.domain.reliability import (
+    Candidate,
+    CrowdModel,
+    DecoderRates,
+    estimate_reliability,
+    histogram_start,
+    posterior_from_rates,
+)
 
 
-def simulate(
-    seed: int, *, n_candidates: int = 3000, n_known: int = 150
-) -> tuple[list[Candidate], dict[int, bool]]:
-    """Reliable decoders tag real cameras and rarely anything else; spammers tag at random."""
-    rng = np.random.default_rng(seed)
-    sensitivity = {d: rng.uniform(0.75, 0.95) for d in RELIABLE} | dict.fromkeys(SPAMMERS, 0.4)
-    false_alarm = {d: rng.uniform(0.02, 0.10) for d in RELIABLE} | dict.fromkeys(SPAMMERS, 0.4)
-    candidates: list[Candidate] = []
+def campaign(
+    seed: int, *, panoramas: int = 800
+) -> tuple[list[Candidate], dict[int, bool], dict[int, int]]:
+    """Three viewers per panorama, misses and false tags, no known answers."""
+    rng = random.Random(seed)
+    decoders = list(range(120))
+    sens = {d: rng.uniform(0.25, 0.7) for d in decoders}
+    false = {d: rng.uniform(0.02, 0.2) for d in decoders}
+    out: list[Candidate] = []
     truth: dict[int, bool] = {}
-    for cid in range(n_candidates + n_known):
-        real = bool(rng.random() < 0.5)
-        viewers = frozenset(int(v) for v in rng.choice(45, size=3, replace=False))
-        rate = sensitivity if real else false_alarm
-        supporters = frozenset(v for v in viewers if rng.random() < rate[v])
-        known = cid >= n_candidates
-        if not supporters and not known:
-            continue  # an unknown candidate exists only because someone tagged it
-        truth[cid] = real
-        candidates.append(Candidate(cid, viewers, supporters, real if known else None))
-    return candidates, truth
+    looks: dict[int, int] = {}
+    for _ in range(panoramas):
+        viewers = rng.sample(decoders, 3)
+        for d in viewers:
+            looks[d] = looks.get(d, 0) + 1
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            tagged = frozenset(d for d in viewers if rng.random() < sens[d])
+            if tagged:
+                truth[len(out)] = True
+                out.append(Candidate(len(out), frozenset(viewers), tagged))
+        for d in viewers:
+            if rng.random() < false[d]:
+                truth[len(out)] = False
+                out.append(Candidate(len(out), frozenset(viewers), frozenset({d})))
+    return out, truth, looks
 
 
-def auc(scores: list[float], labels: list[bool]) -> float:
-    """Probability that a random real candidate outscores a random fake one."""
-    s, y = np.array(scores), np.array(labels)
-    pos, neg = s[y], s[~y]
-    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return float(wins / (len(pos) * len(neg)))
+def test_clusters_tagged_by_two_or_three_of_three_are_near_certain_without_known_answers() -> None:
+    cands, _, looks = campaign(1)
+    result = estimate_reliability(cands, looks=looks)
+    for c in cands:
+        if len(c.supporters) >= 2:
+            assert result.posteriors[c.candidate_id] > 0.9
 
 
-@pytest.fixture(scope="module")
-def simulated() -> tuple[list[Candidate], dict[int, bool], ReliabilityResult]:
-    candidates, truth = simulate(seed=11)
-    return candidates, truth, estimate_reliability(candidates)
+def test_decoder_rates_stay_plausible_without_known_answers() -> None:
+    cands, _, looks = campaign(2)
+    result = estimate_reliability(cands, looks=looks)
+    mean_sens = sum(r.sensitivity for r in result.decoders.values()) / len(result.decoders)
+    mean_false = sum(r.false_alarm for r in result.decoders.values()) / len(result.decoders)
+    assert 0.3 < mean_sens < 0.65  # the crowd's true mean is 0.475
+    assert 0.03 < mean_false < 0.25  # false tags per look; true mean 0.11
+    assert result.model.coincidence < 0.05
+    assert not result.model.anchored
 
 
-def test_posteriors_separate_real_from_fake_candidates(
-    simulated: tuple[list[Candidate], dict[int, bool], ReliabilityResult],
-) -> None:
-    candidates, truth, result = simulated
-    unknown = [c.candidate_id for c in candidates if c.truth is None]
-    scores = [result.posteriors[c] for c in unknown]
-    labels = [truth[c] for c in unknown]
-    assert auc(scores, labels) > 0.9
-    accuracy = np.mean([(s > 0.5) == y for s, y in zip(scores, labels, strict=True)])
-    assert accuracy > 0.9
+def test_singletons_are_uncertain_and_real_ones_rank_higher() -> None:
+    cands, truth, looks = campaign(3)
+    result = estimate_reliability(cands, looks=looks)
+    singles = [c for c in cands if len(c.supporters) == 1]
+    real = [result.posteriors[c.candidate_id] for c in singles if truth[c.candidate_id]]
+    fake = [result.posteriors[c.candidate_id] for c in singles if not truth[c.candidate_id]]
+    assert 0.1 < sum(real) / len(real) < 0.95
+    assert sum(real) / len(real) > sum(fake) / len(fake)
 
 
-def test_spammers_get_low_sensitivity_and_high_false_alarm(
-    simulated: tuple[list[Candidate], dict[int, bool], ReliabilityResult],
-) -> None:
-    _, _, result = simulated
-    spam = [result.decoders[d] for d in SPAMMERS]
-    good = [result.decoders[d] for d in RELIABLE]
-    assert max(r.sensitivity for r in spam) < min(r.sensitivity for r in good)
-    assert min(r.false_alarm for r in spam) > max(r.false_alarm for r in good)
-    assert all(r.false_alarm > 0.25 for r in spam)
+def test_the_agreement_histogram_gives_sensitivity_and_the_share_of_real() -> None:
+    # Binomial(3, 0.5) for 1,000 real cameras seen: 429 / 429 / 143 of k = 1 / 2 / 3, + 300 false.
+    s, real = histogram_start({1: 429 + 300, 2: 429, 3: 143}, 3)
+    assert abs(s - 0.5) < 0.02
+    assert abs(real - 1001 / 1301) < 0.03
 
 
-def test_known_answers_fix_their_posteriors() -> None:
-    candidates = [
-        Candidate(1, frozenset({1, 2, 3}), frozenset(), truth=True),  # everyone missed it
-        Candidate(2, frozenset({1, 2, 3}), frozenset({1, 2, 3}), truth=False),
-        Candidate(3, frozenset({1, 2, 3}), frozenset({1, 2})),
+def test_known_answers_fix_posteriors_and_anchor_the_model() -> None:
+    cands, truth, looks = campaign(4)
+    known = [
+        Candidate(c.candidate_id, c.viewers, c.supporters, truth[c.candidate_id])
+        if i % 5 == 0
+        else c
+        for i, c in enumerate(cands)
     ]
-    result = estimate_reliability(candidates)
-    assert result.posteriors[1] == 1.0
-    assert result.posteriors[2] == 0.0
-    assert 0.0 < result.posteriors[3] < 1.0
+    result = estimate_reliability(known, looks=looks)
+    assert result.model.anchored
+    for i, c in enumerate(known):
+        if i % 5 == 0:
+            assert result.posteriors[c.candidate_id] == (1.0 if truth[c.candidate_id] else 0.0)
 
 
-def test_known_answers_are_counted_per_decoder() -> None:
-    candidates = [
-        Candidate(1, frozenset({1, 2}), frozenset({1}), truth=True),
-        Candidate(2, frozenset({1}), frozenset({1})),
+def test_a_known_camera_nobody_found_lowers_its_viewers_sensitivity() -> None:
+    cands, _, looks = campaign(5, panoramas=200)
+    base = estimate_reliability(cands, looks=looks)
+    victim = next(iter(cands[0].viewers))
+    missed = [
+        Candidate(10_000 + k, frozenset({victim}), frozenset(), True, selected=False)
+        for k in range(20)
     ]
-    result = estimate_reliability(candidates)
-    assert (result.decoders[1].n_known, result.decoders[2].n_known) == (1, 1)
-
-
-def test_missing_known_cameras_lowers_sensitivity() -> None:
-    finds = [Candidate(i, frozenset({1}), frozenset({1}), truth=True) for i in range(20)]
-    misses = [Candidate(100 + i, frozenset({2}), frozenset(), truth=True) for i in range(20)]
-    result = estimate_reliability(finds + misses)
-    assert result.decoders[1].sensitivity > 0.9
-    assert result.decoders[2].sensitivity < 0.3
-
-
-def test_a_decoder_with_one_vote_stays_near_the_prior() -> None:
-    result = estimate_reliability([Candidate(1, frozenset({7}), frozenset(), truth=True)])
-    assert result.decoders[7].sensitivity == pytest.approx(8 / 11)
-    assert result.decoders[7].false_alarm == pytest.approx(0.1)
+    worse = estimate_reliability([*cands, *missed], looks=looks)
+    assert worse.decoders[victim].sensitivity < base.decoders[victim].sensitivity
 
 
 def test_estimates_are_deterministic() -> None:
-    candidates, _ = simulate(seed=3, n_candidates=500, n_known=20)
-    assert estimate_reliability(candidates) == estimate_reliability(candidates)
+    cands, _, looks = campaign(6, panoramas=150)
+    assert estimate_reliability(cands, looks=looks) == estimate_reliability(cands, looks=looks)
 
 
-def test_em_stops_when_converged() -> None:
-    candidates, _ = simulate(seed=5, n_candidates=500, n_known=20)
-    result = estimate_reliability(candidates, max_iter=500)
-    assert 1 <= result.iterations < 500
-    assert 0.0 < result.prevalence < 1.0
+def test_posterior_from_rates_agrees_with_the_model_and_keeps_known_truth() -> None:
+    model = CrowdModel(prevalence=0.6, sensitivity=0.5, false_alarm=0.1, coincidence=0.02)
+    rates = {1: DecoderRates(0.5, 0.1, 0), 2: DecoderRates(0.5, 0.1, 0)}
+    everyone = frozenset({1, 2, 3})
+    one = posterior_from_rates(Candidate(0, everyone, frozenset({1})), rates, model=model)
+    two = posterior_from_rates(Candidate(0, everyone, frozenset({1, 2})), rates, model=model)
+    three = posterior_from_rates(Candidate(0, everyone, everyone), rates, model=model)
+    assert one < two < three
+    assert three > 0.99
+    known = Candidate(0, everyone, frozenset(), truth=False, selected=False)
+    assert posterior_from_rates(known, rates, model=model) == 0.0
 
 
-def test_no_candidates_give_an_empty_result() -> None:
-    result = estimate_reliability([])
-    assert (result.posteriors, result.decoders) == ({}, {})
+def test_posterior_from_rates_reproduces_the_fitted_posteriors() -> None:
+    cands, _, looks = campaign(4, panoramas=300)
+    result = estimate_reliability(cands, looks=looks)
+    for c in cands[:200]:
+        again = posterior_from_rates(c, result.decoders, model=result.model)
+        assert abs(again - result.posteriors[c.candidate_id]) < 1e-9
 
 
-def test_supporters_must_be_viewers() -> None:
-    with pytest.raises(ValueError):
-        Candidate(1, frozenset({1}), frozenset({2}))
+def test_em_reaches_its_fixed_point_well_within_the_iteration_budget() -> None:
+    cands, _, looks = campaign(5, panoramas=2000)
+    result = estimate_reliability(cands, looks=looks)
+    assert result.iterations < 150
 
 
-def test_duplicate_candidate_ids_are_rejected() -> None:
-    twice = [Candidate(1, frozenset({1}), frozenset()), Candidate(1, frozenset({2}), frozenset())]
-    with pytest.raises(ValueError):
-        estimate_reliability(twice)
-
-
-def test_posterior_from_rates_rises_with_each_reliable_tag() -> None:
-    from app.domain.reliability import DecoderRates, posterior_from_rates
-
-    rates = {
-        1: DecoderRates(0.9, 0.05, 0),
-        2: DecoderRates(0.9, 0.05, 0),
-        3: DecoderRates(0.9, 0.05, 0),
-    }
-    viewers = frozenset({1, 2, 3})
-    one = posterior_from_rates(Candidate(1, viewers, frozenset({1})), rates)
-    two = posterior_from_rates(Candidate(2, viewers, frozenset({1, 2})), rates)
-    three = posterior_from_rates(Candidate(3, viewers, frozenset({1, 2, 3})), rates)
-    assert one < 0.5 < two < three < 1.0
-
-
-def test_posterior_from_rates_discounts_a_spammer() -> None:
-    from app.domain.reliability import DecoderRates, posterior_from_rates
-
-    spammer = {1: DecoderRates(0.4, 0.6, 0)}
-    careful = {1: DecoderRates(0.9, 0.05, 0)}
-    cand = Candidate(1, frozenset({1, 2, 3}), frozenset({1}))
-    assert posterior_from_rates(cand, spammer) < posterior_from_rates(cand, careful)
-
-
-def test_posterior_from_rates_agrees_with_one_em_e_step() -> None:
-    from app.domain.reliability import posterior_from_rates
-
-    candidates, _ = simulate(3, n_candidates=400, n_known=40)
-    result = estimate_reliability(candidates)
-    for cand in candidates[:50]:
-        if cand.truth is None:
-            again = posterior_from_rates(cand, result.decoders, prevalence=result.prevalence)
-            assert again == pytest.approx(result.posteriors[cand.candidate_id], abs=1e-4)
-
-
-def test_posterior_from_rates_keeps_known_truth() -> None:
-    from app.domain.reliability import posterior_from_rates
-
-    assert posterior_from_rates(Candidate(1, frozenset({1}), frozenset(), truth=True), {}) == 1.0
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 5))
+def test_a_cluster_tagged_by_every_viewer_is_likely_whatever_the_campaign(
+    seed: int, n: int
+) -> None:
+    rng = random.Random(seed)
+    cands = []
+    for k in range(rng.randint(1, 120)):
+        viewers = frozenset(rng.sample(range(40), n))
+        tagged = frozenset(d for d in viewers if rng.random() < rng.random())
+        cands.append(Candidate(k, viewers, tagged or frozenset({min(viewers)})))
+    everyone = frozenset(rng.sample(range(40), n))
+    cands.append(Candidate(-1, everyone, everyone))
+    result = estimate_reliability(cands)
+    assert result.posteriors[-1] > 0.5

@@ -12,6 +12,7 @@ from app.models import Assignment, Campaign, Panorama, Submission, Task
 from app.schemas.tasks import TaskFix, TaskSummary
 from app.services.decoding.assignment import lock_campaign
 from app.services.decoding.submissions import complete_task
+from app.services.reconciliation import forget_tasks
 
 
 def _summary(task: Task, panorama: Panorama, problems: int) -> TaskSummary:
@@ -91,7 +92,7 @@ def reopen(session: Session, *, task_id: int, fix: TaskFix) -> TaskSummary:
 
 
 def exclude(session: Session, *, task_id: int) -> TaskSummary:
-    """Take a task out of the campaign for good."""
+    """Take a task out of the campaign for good, with its reconciled results."""
     # Assignments before their task, the one lock order (a submission holds its lease, then
     # waits for the task): lock the live leases first, end them once the task is locked.
     live = session.scalars(
@@ -109,5 +110,8 @@ def exclude(session: Session, *, task_id: int) -> TaskSummary:
         .values(status="expired", finished_at=func.now())
     )
     session.flush()
+    # Its cameras and counts leave every published output in this same transaction
+    # (issue 9.4), not at the next --full run.
+    forget_tasks(session, campaign_id=task.campaign_id, task_ids=[task.id])
     panorama = session.get_one(Panorama, task.panorama_id)
     return _summary(task, panorama, 0)

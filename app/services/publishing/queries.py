@@ -203,7 +203,7 @@ def _day(value: datetime | date | None) -> date | None:
 
 
 def tag_statement(session: Session, *, campaign: Campaign, filters: Filters) -> AnySelect:
-    """Every tag of the campaign's real tasks (not tutorials), anonymised, by id."""
+    """Every tag of the campaign's complete real tasks, anonymised, by id."""
     base = (
         select(
             Tag.id,
@@ -229,7 +229,11 @@ def tag_statement(session: Session, *, campaign: Campaign, filters: Filters) -> 
         .where(
             Submission.campaign_id == campaign.id,
             Task.is_tutorial == false(),
-            Task.status != "excluded",
+            # Complete tasks only: while a task is open its tags must not reach a decoder
+            # who may be leased it next (votes stay independent), and hidden known-answer
+            # tasks keep being drawn for new decoders after they complete (issue 9.4).
+            Task.status == "complete",
+            func.coalesce(func.jsonb_typeof(Task.known_answer), "null") != "array",
         )
     )
     return _where(base, in_bbox(Panorama.geom, filters.bbox)).order_by(Tag.id)

@@ -9,6 +9,7 @@ from app.services.reconciliation.run import (
     recent_runs,
     reconcile_campaign,
 )
+from app.services.reconciliation.tasks import forget_tasks
 
 __all__ = [
     "METHOD_VERSION",
@@ -17,6 +18,7 @@ __all__ = [
     "ReconcileWorker",
     "decoder_quality",
     "drain",
+    "forget_tasks",
     "get_run",
     "queued_jobs",
     "recent_runs",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.domain.reliability import DEFAULT_MODEL, CrowdModel
 from app.errors import ReconcileBusy as ReconcileBusy  # its callers import it from here
 
 # Stored with every result; bump it whenever a rule or threshold of DESIGN §5 changes so
 # that published figures say which method produced them.
-METHOD_VERSION = "2026.11-1"
+METHOD_VERSION = "2026.12-2"
 
 # Advisory lock namespaces (first key; the campaign id is the second). 7301 is taken by
 # assignment (one decoder's lease requests).
@@ -77,13 +79,53 @@ def next_ids(session: Session, sequence: str, n: int) -> list[int]:
     return [int(i) for i in rows]
 
 
-def latest_prevalence(session: Session, *, campaign_id: int) -> float:
-    """The share of real cameras among candidates in the campaign's last run, else 0.5."""
-    value = session.scalar(
-        text(
-            "SELECT (stats->>'prevalence')::float FROM reconcile_runs "
-            "WHERE campaign_id = :c AND stats ? 'prevalence' ORDER BY id DESC LIMIT 1"
-        ),
-        {"c": campaign_id},
+@dataclass(frozen=True)
+class Stored:
+    """What the campaign's last run measured, for the steps that follow it."""
+
+    model: CrowdModel
+    spread_deg: float | None
+    heights: dict[str, tuple[float, float]] | None
+    noise: dict[int, float]  # click noise per decoder (°)
+
+
+# Everything but the per-decoder noise, and of that only the requested decoders': an
+# incremental step needs its task's three, not the JSON of every decoder of the campaign.
+_LATEST = """
+SELECT (stats - 'decoder_noise') || jsonb_build_object('decoder_noise', (
+         SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb)
+         FROM jsonb_each(stats -> 'decoder_noise') e
+         WHERE CAST(:all AS boolean) OR e.key = ANY(CAST(:users AS text[]))))
+FROM reconcile_runs WHERE campaign_id = :c AND stats ? 'model' ORDER BY id DESC LIMIT 1
+"""
+
+
+def latest_model(
+    session: Session, *, campaign_id: int, users: Sequence[int] | None = None
+) -> Stored:
+    """The crowd model, click spread, mounting heights and (these users') click noise of the
+    campaign's last run."""
+    params = {"c": campaign_id, "all": users is None, "users": [str(u) for u in users or []]}
+    stats = session.scalar(text(_LATEST), params)
+    if not isinstance(stats, dict) or not isinstance(stats.get("model"), dict):
+        return Stored(DEFAULT_MODEL, None, None, {})
+    m = stats["model"]
+    spread = stats.get("spread_deg")
+    model = CrowdModel(
+        prevalence=float(m.get("prevalence", DEFAULT_MODEL.prevalence)),
+        sensitivity=float(m.get("sensitivity", DEFAULT_MODEL.sensitivity)),
+        false_alarm=float(m.get("false_alarm", DEFAULT_MODEL.false_alarm)),
+        coincidence=float(m.get("coincidence", DEFAULT_MODEL.coincidence)),
+        anchored=bool(m.get("anchored", False)),
     )
-    return float(value) if value is not None and 0.0 < float(value) < 1.0 else 0.5
+    raw = stats.get("heights")
+    heights = (
+        {str(a): (float(v[0]), float(v[1])) for a, v in raw.items()}
+        if isinstance(raw, dict)
+        else None
+    )
+    per_decoder = stats.get("decoder_noise")
+    noise = (
+        {int(u): float(v) for u, v in per_decoder.items()} if isinstance(per_decoder, dict) else {}
+    )
+    return Stored(model, float(spread) if spread is not None else None, heights, noise)

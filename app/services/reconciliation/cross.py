@@ -1,9 +1,9 @@
 """Cross-task matching: one camera seen from neighbouring panoramas becomes one (DESIGN §5.3a).
 
 Redone from scratch on every campaign run: earlier triangulated cameras are
-dissolved back into their single-panorama sightings, then the sightings that a
-majority of their panorama's decoders tagged (or a known answer confirms) are
-matched across panoramas within NEIGHBOUR_RADIUS_M (app.domain.matching). Each
+dissolved back into their single-panorama sightings, then every sighting that no
+known answer rules out is matched across panoramas within NEIGHBOUR_RADIUS_M
+(app.domain.matching). Each
 match becomes a camera located by least-squares triangulation; its sightings stay
 as status 'merged' pointing at it, so they are never published twice and can be
 re-matched later.
@@ -18,8 +18,21 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.domain.matching import NEIGHBOUR_RADIUS_M, MergedCamera, Sighting, match_sightings
-from app.domain.status import Part, camera_status, is_majority, merged_attachment, merged_type
+from app.domain.matching import (
+    NEIGHBOUR_RADIUS_M,
+    PITCH_NOISE_DEG,
+    MergedCamera,
+    Sighting,
+    match_sightings,
+)
+from app.domain.status import (
+    Part,
+    camera_status,
+    corroborated,
+    is_majority,
+    merged_attachment,
+    merged_type,
+)
 from app.domain.triangulation import to_local
 from app.services.bulk import copy_rows
 from app.services.reconciliation.common import CAMERA_COLUMNS, METHOD_VERSION, next_ids
@@ -96,17 +109,31 @@ def dissolve(session: Session, *, campaign_id: int, truth: dict[int, bool]) -> i
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def match_campaign(session: Session, *, campaign_id: int) -> int:
-    """Dissolve, then match and triangulate sightings across panoramas; return the groups made."""
+@dataclass(frozen=True)
+class MatchDone:
+    """How many triangulated cameras a match made, and their (attachment, height) pairs."""
+
+    groups: int
+    heights: list[tuple[str, float]]
+
+
+def match_campaign(session: Session, *, campaign_id: int, spread_deg: float = 0.0) -> MatchDone:
+    """Dissolve, then match and triangulate sightings across panoramas.
+
+    Every sighting takes part, majority or not: a camera that one decoder made out from
+    each of two panoramas is one camera (corroborated, app.domain.status), and a minority
+    sighting of a camera that another panorama confirms must not be published beside it.
+    Directions carry the campaign's measured click noise, averaged over the supporters.
+    """
+    noise = max(PITCH_NOISE_DEG, spread_deg)
     truth = known_truth(session, campaign_id=campaign_id).by_camera
     dissolve(session, campaign_id=campaign_id, truth=truth)
     sightings: list[Sighting] = []
     rows: dict[int, _Row] = {}
     for r in session.execute(text(_SIGHTINGS), {"c": campaign_id}).mappings():
         cid = int(r["id"])
-        # A majority of the panorama's decoders, or an expert, says it is there.
-        if not (is_majority(r["support"], r["voters"]) or truth.get(cid)):
-            continue
+        if truth.get(cid) is False:
+            continue  # an expert says nothing is there
         rows[cid] = _Row(
             camera_id=cid,
             task_id=int(r["task_id"]),
@@ -130,12 +157,13 @@ def match_campaign(session: Session, *, campaign_id: int) -> int:
                 distance_m=float(r["distance_m"]),
                 distance_sd_m=float(r["uncertainty_m"]),
                 weight=float(r["support"]),
+                noise_deg=noise / math.sqrt(max(int(r["support"]), 1)),
             )
         )
     neighbours = _neighbours(session, campaign_id=campaign_id, sightings=sightings)
     merged = match_sightings(sightings, neighbours)
-    _write(session, campaign_id=campaign_id, merged=merged, rows=rows)
-    return len(merged)
+    heights = _write(session, campaign_id=campaign_id, merged=merged, rows=rows)
+    return MatchDone(len(merged), heights)
 
 
 def _neighbours(
@@ -159,8 +187,10 @@ def _neighbours(
 
 def _write(
     session: Session, *, campaign_id: int, merged: Sequence[MergedCamera], rows: dict[int, _Row]
-) -> None:
+) -> list[tuple[str, float]]:
+    """Write the triangulated cameras and mark their sightings; their (attachment, height)."""
     ids = next_ids(session, "cameras_id_seq", len(merged))
+    heights: list[tuple[str, float]] = []
     cameras = []
     members: list[tuple[int, int]] = []  # (sighting, triangulated camera)
     for camera_id, group in zip(ids, merged, strict=True):
@@ -174,7 +204,11 @@ def _write(
         voters = sum(p.voters for p in parts)
         # Provisional until the reliability step that follows every match.
         confidence = max(p.confidence for p in parts)
-        status = camera_status(majority=is_majority(support, voters), confidence=confidence)
+        status = camera_status(
+            majority=any(is_majority(p.support, p.voters) for p in parts),
+            confidence=confidence,
+            corroborated=corroborated([(p.support, p.voters) for p in parts]),
+        )
         cameras.append(
             [
                 camera_id,
@@ -196,9 +230,10 @@ def _write(
             ]
         )
         members.extend((p.camera_id, camera_id) for p in parts)
+        heights.append((attachment, group.height_m))
     copy_rows(session, "cameras", CAMERA_COLUMNS, cameras)
     if not members:
-        return
+        return heights
     params = {"ids": [m[0] for m in members], "parents": [m[1] for m in members]}
     session.execute(
         text(
@@ -216,3 +251,4 @@ def _write(
         ),
         params,
     )
+    return heights

@@ -24,8 +24,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.domain.known_answers import TagDirection, match_known
-from app.domain.reliability import Candidate, ReliabilityResult, estimate_reliability
-from app.domain.status import camera_status, is_majority
+from app.domain.reliability import (
+    DEFAULT_MODEL,
+    Candidate,
+    CrowdModel,
+    ReliabilityResult,
+    estimate_reliability,
+)
+from app.domain.status import camera_status, corroborated, is_majority
 from app.services.reconciliation.known import KnownTruth, known_cameras, known_truth
 
 _CAMERAS = """
@@ -60,7 +66,7 @@ class ReliabilityStats:
 
     candidates: int
     decoders: int
-    prevalence: float
+    model: CrowdModel
     iterations: int
     statuses: dict[str, int]
 
@@ -89,7 +95,9 @@ def _known_task_candidates(
         target = int(c["merged_into_id"]) if c["status"] == "merged" else cid
         out[target] = out.get(target, False) or value
     missed = [
-        Candidate(ids.next(), frozenset(viewers.get(task_id, set())), frozenset(), True)
+        Candidate(
+            ids.next(), frozenset(viewers.get(task_id, set())), frozenset(), True, selected=False
+        )
         for task_id, n in sorted(truth.missed.items())
         for _ in range(n)
     ]
@@ -116,9 +124,10 @@ def _tutorial_candidates(session: Session, *, campaign_id: int, ids: _Ids) -> li
             for _, ki in result.matched:
                 found[ki].add(user)
             flagged = frozenset({user}) if result.false_tags else frozenset()
-            candidates.append(Candidate(ids.next(), frozenset({user}), flagged, False))
+            candidates.append(Candidate(ids.next(), frozenset({user}), flagged, False, False))
         candidates.extend(
-            Candidate(ids.next(), everyone, frozenset(found[k]), True) for k in range(len(known))
+            Candidate(ids.next(), everyone, frozenset(found[k]), True, selected=False)
+            for k in range(len(known))
         )
     return candidates
 
@@ -154,7 +163,11 @@ def _camera_candidates(
 def estimate_campaign(session: Session, *, campaign_id: int) -> ReliabilityStats:
     """Run EM over the campaign's cameras and known answers; store posteriors and rates."""
     cams = list(session.execute(text(_CAMERAS), {"c": campaign_id}).mappings())
-    viewers = _pairs(session.execute(text(_VIEWERS), {"c": campaign_id}).mappings())
+    view_rows = list(session.execute(text(_VIEWERS), {"c": campaign_id}).mappings())
+    viewers = _pairs(view_rows)
+    looks: dict[int, int] = defaultdict(int)
+    for r in view_rows:
+        looks[int(r["value"])] += 1
     ids = _Ids()
     truth, missed = _known_task_candidates(
         known_truth(session, campaign_id=campaign_id), cams=cams, viewers=viewers, ids=ids
@@ -166,14 +179,17 @@ def estimate_campaign(session: Session, *, campaign_id: int) -> ReliabilityStats
     candidates += missed + _tutorial_candidates(session, campaign_id=campaign_id, ids=ids)
     candidates = [c for c in candidates if c.viewers]
     if not candidates:
-        return ReliabilityStats(0, 0, 0.5, 0, {})
-    result = estimate_reliability(candidates)
+        return ReliabilityStats(0, 0, DEFAULT_MODEL, 0, {})
+    for c in candidates:
+        if not c.selected and len(c.viewers) == 1:
+            looks[next(iter(c.viewers))] += 1  # a tutorial answer is a look too
+    result = estimate_reliability(candidates, looks=looks)
     statuses = _store_cameras(session, cams=cams, result=result, truth=truth)
     _store_rates(session, campaign_id=campaign_id, result=result)
     return ReliabilityStats(
         candidates=len(candidates),
         decoders=len(result.decoders),
-        prevalence=result.prevalence,
+        model=result.model,
         iterations=result.iterations,
         statuses=statuses,
     )
@@ -186,6 +202,10 @@ def _store_cameras(
     confidences: list[float] = []
     statuses: list[str] = []
     tally: dict[str, int] = defaultdict(int)
+    parts: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for c in cams:
+        if c["status"] == "merged":
+            parts[int(c["merged_into_id"])].append((int(c["support"]), int(c["voters"])))
     for c in cams:
         merged = c["status"] == "merged"
         parent = int(c["merged_into_id"]) if merged else int(c["id"])
@@ -196,10 +216,13 @@ def _store_cameras(
         if merged:
             status = "merged"
         else:
+            sightings = parts.get(int(c["id"])) or [(int(c["support"]), int(c["voters"]))]
             status = camera_status(
-                majority=is_majority(c["support"], c["voters"]),
+                majority=any(is_majority(s, v) for s, v in sightings),
                 confidence=confidence,
                 truth=truth.get(int(c["id"])),
+                corroborated=corroborated(sightings),
+                anchored=result.model.anchored,
             )
         ids.append(int(c["id"]))
         confidences.append(confidence)

@@ -18,16 +18,19 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.domain.locating import MOUNT_HEIGHT_PRIOR_M, Heights, mount_heights
 from app.errors import TaskNotFound
 from app.models import Campaign, DecoderQuality, ReconcileRun, Submission, Task, User
 from app.services.reconciliation.common import (
     METHOD_VERSION,
     Progress,
     ReconcileBusy,
+    latest_model,
     lock_campaign_run,
     try_job_lock,
 )
 from app.services.reconciliation.cross import match_campaign
+from app.services.reconciliation.heights import replace_pitch_priors
 from app.services.reconciliation.reliability import estimate_campaign
 from app.services.reconciliation.tasks import reconcile_tasks
 
@@ -59,6 +62,10 @@ class RunSummary:
     statuses: dict[str, int] = field(default_factory=dict)
     decoders: int = 0
     prevalence: float = 0.5
+    model: dict[str, Any] = field(default_factory=dict)
+    spread_deg: float | None = None
+    heights: dict[str, list[float]] = field(default_factory=dict)
+    decoder_noise: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -68,10 +75,10 @@ def reconcile_task(session: Session, *, task_id: int) -> int:
     if task is None:
         raise TaskNotFound(f"No task {task_id}.")
     campaign = session.get_one(Campaign, task.campaign_id)
-    _, cameras = reconcile_tasks(
+    done = reconcile_tasks(
         session, campaign_id=campaign.id, votes=campaign.votes_per_task, task_ids=[task_id]
     )
-    return cameras
+    return done.cameras
 
 
 def _pending_jobs(session: Session, *, campaign_id: int) -> list[int]:
@@ -134,22 +141,37 @@ class _Laps:
 
 def _recompute_tasks(
     session: Session, *, campaign: Campaign, full: bool, progress: Progress | None
-) -> int:
-    """Recompute the pending (or all) tasks and drop the queue jobs they cover."""
+) -> tuple[int, float | None, Heights, dict[int, float]]:
+    """Recompute the pending (or all) tasks, drop the queue jobs they cover.
+
+    Returns the tasks recomputed, the click spread, the mounting heights the campaign's
+    cameras are now placed with, and the decoders' click noise.
+    """
     # With full=True every task is recomputed, so every queued job is covered: dropping
     # them all is safe because the job lock keeps workers out until this commits.
     task_ids, jobs = (None, None) if full else _pending_tasks(session, campaign=campaign)
-    tasks = 0
+    spread: float | None
+    noise: dict[int, float]
     if task_ids is None or task_ids:
-        tasks, _ = reconcile_tasks(
+        # A full run places cameras with the priors and measures heights afresh, so that
+        # it depends on the data alone (and a second one gives identical results).
+        done = reconcile_tasks(
             session,
             campaign_id=campaign.id,
             votes=campaign.votes_per_task,
             task_ids=task_ids,
             progress=progress,
+            stored_heights=not full,
         )
+        tasks, spread, heights, noise = done.tasks, done.spread_deg, done.heights, done.noise
+        if not full:
+            # The step read only its tasks' decoders; the run keeps everyone's.
+            noise = latest_model(session, campaign_id=campaign.id).noise
+    else:
+        stored = latest_model(session, campaign_id=campaign.id)
+        tasks, spread, heights, noise = 0, stored.spread_deg, stored.heights, stored.noise
     _delete_jobs(session, campaign_id=campaign.id, task_ids=jobs)
-    return tasks
+    return tasks, spread, heights or MOUNT_HEIGHT_PRIOR_M, noise
 
 
 def reconcile_campaign(
@@ -170,11 +192,18 @@ def reconcile_campaign(
     session.add(run)
     session.flush()
     laps = _Laps()
-    tasks = _recompute_tasks(session, campaign=campaign, full=full, progress=progress)
+    tasks, spread, used, noise = _recompute_tasks(
+        session, campaign=campaign, full=full, progress=progress
+    )
     laps.lap("tasks")
     if progress:
         progress("matching", 0, 1)
-    merged = match_campaign(session, campaign_id=campaign.id)
+    matched = match_campaign(session, campaign_id=campaign.id, spread_deg=spread or 0.0)
+    heights = mount_heights(matched.heights)
+    if heights != dict(used):
+        replace_pitch_priors(
+            session, campaign_id=campaign.id, heights=heights, spread_deg=spread or 0.0
+        )
     laps.lap("matching")
     if progress:
         progress("reliability", 0, 1)
@@ -186,10 +215,14 @@ def reconcile_campaign(
         method_version=METHOD_VERSION,
         tasks=tasks,
         cameras=sum(n for s, n in stats.statuses.items() if s != "merged"),
-        merged=merged,
+        merged=matched.groups,
         statuses=stats.statuses,
         decoders=stats.decoders,
-        prevalence=stats.prevalence,
+        prevalence=stats.model.prevalence,
+        model=asdict(stats.model),
+        spread_deg=spread,
+        heights={a: list(v) for a, v in heights.items()},
+        decoder_noise={str(u): v for u, v in sorted(noise.items())},
         seconds=laps.seconds,
     )
     run.tasks, run.cameras = summary.tasks, summary.cameras

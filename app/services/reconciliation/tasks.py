@@ -10,7 +10,7 @@ tasks get none.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,16 +18,18 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.domain.cameras import CameraEstimate, ObservedTag, estimate_cameras
+from app.domain.clustering import TagPoint, click_spread, decoder_spreads
 from app.domain.counts import CATEGORIES, SubmissionCounts, TaskCounts, task_counts
 from app.domain.known_answers import KnownCamera
-from app.domain.reliability import Candidate, DecoderRates, posterior_from_rates
+from app.domain.locating import CLICK_NOISE_DEG, Heights
+from app.domain.reliability import Candidate, CrowdModel, DecoderRates, posterior_from_rates
 from app.domain.status import camera_status, is_majority
 from app.services.bulk import copy_rows
 from app.services.reconciliation.common import (
     CAMERA_COLUMNS,
     METHOD_VERSION,
     Progress,
-    latest_prevalence,
+    latest_model,
     next_ids,
 )
 from app.services.reconciliation.known import known_cameras, truths
@@ -90,6 +92,17 @@ class ScoredCamera:
     estimate: CameraEstimate
     confidence: float
     status: str
+
+
+@dataclass(frozen=True)
+class TasksDone:
+    """How many tasks got counts and cameras were written; the spread and heights used."""
+
+    tasks: int
+    cameras: int
+    spread_deg: float
+    heights: Heights | None  # mounting heights the cameras were placed with (None: priors)
+    noise: dict[int, float]  # click noise per decoder used
 
 
 @dataclass(frozen=True)
@@ -167,7 +180,14 @@ def load_rates(
 
 
 def compute(
-    inp: TaskInput, *, votes: int, rates: dict[int, DecoderRates], prevalence: float
+    inp: TaskInput,
+    *,
+    votes: int,
+    rates: dict[int, DecoderRates],
+    model: CrowdModel,
+    spread_deg: float = 0.0,
+    heights: Heights | None = None,
+    noise: dict[int, float] | None = None,
 ) -> TaskResult:
     """Counts and scored cameras of one task (pure: no database)."""
     counts = task_counts(inp.submissions, votes)
@@ -175,15 +195,45 @@ def compute(
         return TaskResult(inp.task_id, None, [])
     viewers = frozenset(inp.users.values())
     weights = {u: rates[u].sensitivity for u in viewers if u in rates}
-    estimates = estimate_cameras(inp.tags, voters=votes, lat=inp.lat, lon=inp.lon, weights=weights)
+    estimates = estimate_cameras(
+        inp.tags,
+        voters=votes,
+        lat=inp.lat,
+        lon=inp.lon,
+        weights=weights,
+        spread_deg=spread_deg,
+        heights=heights,
+        noise=noise,
+    )
     scored = []
     known = truths([(e.heading, e.pitch) for e in estimates], inp.known)
     for est, truth in zip(estimates, known, strict=True):
         candidate = Candidate(0, viewers, est.supporters & viewers, truth)
-        confidence = posterior_from_rates(candidate, rates, prevalence=prevalence)
-        status = camera_status(majority=est.majority, confidence=confidence, truth=truth)
+        confidence = posterior_from_rates(candidate, rates, model=model)
+        status = camera_status(
+            majority=est.majority, confidence=confidence, truth=truth, anchored=model.anchored
+        )
         scored.append(ScoredCamera(est, confidence, status))
     return TaskResult(inp.task_id, counts, scored)
+
+
+def campaign_spread(inputs: dict[int, TaskInput], stored: float | None) -> float:
+    """The click spread measured on these tasks' tags if there are enough, else the stored one."""
+    measured = click_spread(_points(inputs))
+    value = measured if measured is not None else stored
+    return value or 0.0
+
+
+def _points(inputs: dict[int, TaskInput]) -> Iterator[list[TagPoint]]:
+    for inp in inputs.values():
+        yield [TagPoint(t.tag_id, t.submission_id, t.heading, t.pitch, t.zoom) for t in inp.tags]
+
+
+def measure_noise(inputs: dict[int, TaskInput], *, spread_deg: float) -> dict[int, float]:
+    """Each decoder's click noise measured on these tasks (app.domain.clustering)."""
+    owners = {sid: user for inp in inputs.values() for sid, user in inp.users.items()}
+    campaign = max(spread_deg, CLICK_NOISE_DEG)
+    return decoder_spreads(_points(inputs), owners=owners, campaign_deg=campaign)
 
 
 def clear(session: Session, *, campaign_id: int, task_ids: Sequence[int] | None) -> None:
@@ -294,20 +344,49 @@ def reconcile_tasks(
     votes: int,
     task_ids: Sequence[int] | None = None,
     progress: Progress | None = None,
-) -> tuple[int, int]:
-    """Recompute the given tasks (None: every task of the campaign); return (tasks, cameras)."""
+    stored_heights: bool = True,
+) -> TasksDone:
+    """Recompute the given tasks (None: every task of the campaign).
+
+    Pitch-prior cameras are placed with the mounting heights of the last run, or with the
+    priors when `stored_heights` is False (a full run, which measures them afresh).
+    """
     inputs = load_inputs(session, campaign_id=campaign_id, votes=votes, task_ids=task_ids)
     users = (
         None if task_ids is None else sorted({u for i in inputs.values() for u in i.users.values()})
     )
     rates = load_rates(session, campaign_id=campaign_id, users=users)
-    prevalence = latest_prevalence(session, campaign_id=campaign_id)
+    stored = latest_model(session, campaign_id=campaign_id, users=users)
+    spread = campaign_spread(inputs, stored.spread_deg)
+    heights = stored.heights if stored_heights else None
+    # A full run measures every decoder's noise afresh; other steps use the last run's.
+    noise = measure_noise(inputs, spread_deg=spread) if task_ids is None else stored.noise
     results: list[TaskResult] = []
     total = len(inputs)
     for done, inp in enumerate(inputs.values(), start=1):
-        results.append(compute(inp, votes=votes, rates=rates, prevalence=prevalence))
+        results.append(
+            compute(
+                inp,
+                votes=votes,
+                rates=rates,
+                model=stored.model,
+                spread_deg=spread,
+                heights=heights,
+                noise=noise,
+            )
+        )
         if progress is not None and (done % 1000 == 0 or done == total):
             progress("tasks", done, total)
     clear(session, campaign_id=campaign_id, task_ids=task_ids)
     cameras = write(session, campaign_id=campaign_id, results=results)
-    return sum(1 for r in results if r.counts is not None), cameras
+    return TasksDone(
+        sum(1 for r in results if r.counts is not None), cameras, spread, heights, noise
+    )
+
+
+def forget_tasks(session: Session, *, campaign_id: int, task_ids: Sequence[int]) -> None:
+    """Remove the tasks' cameras, counts and queued jobs (an excluded task publishes nothing)."""
+    clear(session, campaign_id=campaign_id, task_ids=task_ids)
+    session.execute(
+        text("DELETE FROM reconcile_jobs WHERE task_id = ANY(:ids)"), {"ids": list(task_ids)}
+    )

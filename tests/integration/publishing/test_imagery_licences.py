@@ -42,7 +42,8 @@ GOOGLE = {
 
 
 def _task(session: Session, campaign: Campaign, imagery: dict[str, object], lon: float) -> Task:
-    task = make_task(session, campaign, lon=lon, lat=40.75)
+    # Complete: /tags publishes tags of complete tasks only (issue 9.4).
+    task = make_task(session, campaign, lon=lon, lat=40.75, status="complete")
     panorama = session.get_one(Panorama, task.panorama_id)
     for key, value in imagery.items():
         setattr(panorama, key, value)

@@ -255,9 +255,11 @@ def test_counts_carry_medians_agreement_date_and_areas(
 
 def test_tags_are_anonymised(client: TestClient, session: Session) -> None:
     campaign = make_campaign(session, slug="pub-tags")
-    task = make_task(session, campaign)
+    task = make_task(session, campaign, status="complete")
     user = make_user(session, email="tagger@example.org", display_name="Tag Person")
     make_tagged_submission(session, task, user, tags=2)
+    # An open task's tags stay private until it completes (issue 9.4).
+    make_tagged_submission(session, make_task(session, campaign), user, tags=3)
     tutorial = make_task(session, campaign, is_tutorial=True)
     make_tagged_submission(session, tutorial, user, tags=1)
     body = client.get("/api/v1/campaigns/pub-tags/tags").json()

@@ -38,7 +38,7 @@ def _tile(z: int) -> str:
 def test_no_endpoint_leaks_e_mails_or_names(client: TestClient, session: Session) -> None:
     campaign = make_campaign(session, slug="privacy", description="Public description")
     make_area(session, campaign, name="Midtown", bounds=(-74.0, 40.74, -73.97, 40.77))
-    task = make_task(session, campaign, lon=LON, lat=LAT)
+    task = make_task(session, campaign, lon=LON, lat=LAT, status="complete")
     make_location(session, campaign, task=task, lon=LON, lat=LAT)
     make_count(session, task)
     make_camera(session, campaign, lon=LON + 0.0002, lat=LAT, task_id=task.id)

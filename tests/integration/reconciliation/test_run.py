@@ -20,6 +20,7 @@ from app.cli import cli
 from app.db import make_sessionmaker
 from app.main import create_app
 from app.models import Campaign, Task
+from app.services.reconciliation import METHOD_VERSION
 from app.services.reconciliation.queue import drain
 from app.settings import Settings
 from tests.factories import bearer, make_campaign, make_submission, make_task, make_user, tag
@@ -87,7 +88,7 @@ def test_cli_reconciles_a_campaign_with_a_progress_bar(
     campaign, _ = live_campaign
     result = runner.invoke(cli, ["reconcile", "--campaign", campaign.slug, "--full"])
     assert result.exit_code == 0, result.output
-    assert f"reconciled 3 tasks of {campaign.slug} (full, method 2026.11-1)" in result.output
+    assert f"reconciled 3 tasks of {campaign.slug} (full, method {METHOD_VERSION})" in result.output
     assert "Tasks" in result.output and "Reliability" in result.output
     c = campaign.id
     assert count(live_engine, "SELECT count(*) FROM task_counts WHERE campaign_id = :c", c=c) == 3
@@ -227,3 +228,25 @@ def test_a_running_reconciliation_answers_409(
         response = client.post(f"/api/v1/campaigns/{campaign.slug}/reconcile", headers=staff)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "reconcile_running"
+
+
+def test_a_campaign_run_keeps_every_decoders_noise_for_later_steps(session: Session) -> None:
+    from app.services.reconciliation import reconcile_campaign
+    from app.services.reconciliation.common import latest_model
+
+    campaign = make_campaign(session, votes_per_task=3)
+    crowd = [make_user(session) for _ in range(4)]
+    for k in range(40):
+        task = make_task(session, campaign, lat=40.7 + k * 0.001, status="complete")
+        for j, user in enumerate(crowd[k % 2 : k % 2 + 3]):
+            make_submission(session, task, user, tag(100.0 + 0.5 * j, 8.0 + 0.3 * j))
+    reconcile_campaign(session, campaign=campaign, full=True)
+    everyone = latest_model(session, campaign_id=campaign.id).noise
+    assert set(everyone) == {u.id for u in crowd}
+    one = latest_model(session, campaign_id=campaign.id, users=[crowd[0].id]).noise
+    assert one == {crowd[0].id: everyone[crowd[0].id]}
+    extra = make_task(session, campaign, lat=41.0, status="complete")
+    for user in crowd[:3]:
+        make_submission(session, extra, user, tag(50.0, 5.0))
+    reconcile_campaign(session, campaign=campaign)
+    assert latest_model(session, campaign_id=campaign.id).noise == everyone
