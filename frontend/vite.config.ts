@@ -17,6 +17,7 @@ export default defineConfig({
         decode: page("decode"),
         map: page("map"),
         coordinator: page("coordinator"),
+        review: page("review"),
       },
     },
   },

@@ -223,3 +223,31 @@ def test_a_busy_lease_is_asked_for_again_until_a_task_comes_and_all_done_never_s
     shown = "\n".join(page.evaluate("window.__shown"))
     assert "Busy: photos are being handed out" in shown
     assert "All done" not in shown
+
+
+def test_a_suspended_decoder_is_told_so_instead_of_getting_tasks(
+    page: Page, site: str, seeded: Seeded, site_engine: Engine
+) -> None:
+    # A lease refused because of a suspension made while the page was open.
+    refusal = {"error": {"code": "decoder_suspended", "message": "Suspended."}}
+
+    def refuse(route: Route) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=403, content_type="application/json", body=json.dumps(refusal))
+        else:
+            route.fallback()
+
+    page.route("**/api/v1/campaigns/*/assignments", refuse)
+    page.goto(f"{site}/decode/?campaign={seeded.slug}")
+    page.click("#join-anonymous")
+    expect(page.locator("#suspended")).to_contain_text("suspended")
+    page.unroute("**/api/v1/campaigns/*/assignments")
+
+    # A real suspension: /me says so on the next visit, before any lease is asked for.
+    with site_engine.begin() as conn:
+        conn.execute(
+            text("UPDATE users SET suspended_at = now() WHERE id = :id"), {"id": _user_id(page)}
+        )
+    page.reload()
+    expect(page.locator("#suspended h1")).to_have_text("Your account is suspended")
+    assert page.evaluate("window.__decoders.lease") is None

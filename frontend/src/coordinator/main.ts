@@ -9,6 +9,7 @@ import { initShell, setShellUser } from "../lib/shell";
 import type { Campaign, Flag, Progress, User } from "../lib/types";
 import { imageryForm } from "./imagery";
 import { importForms } from "./imports";
+import { moderationCard, qaCard } from "./quality";
 
 const root = byId("coordinator-root");
 
@@ -191,6 +192,8 @@ async function dashboard(campaign: Campaign, all: Campaign[]): Promise<void> {
       flags(recent),
       importForms(campaign),
       imageryForm(campaign),
+      qaCard(campaign),
+      moderationCard(campaign),
     ),
   );
 }

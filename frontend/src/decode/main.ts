@@ -87,6 +87,7 @@ async function nextTask(): Promise<void> {
     next = await lease(campaign.slug);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return showJoin();
+    if (isSuspended(error)) return showSuspended();
     if (isBusy(error)) return message("lease.busyTitle", "lease.busyBody", retryButton());
     return message("error.title", error instanceof ApiError && error.status === 0 ? "error.network" : "error.generic", retryButton());
   }
@@ -121,6 +122,23 @@ async function renew(taskId: number, tags: TagBody[]): Promise<"same" | "other">
   }
   await screen!.show(fresh);
   return "other";
+}
+
+const isSuspended = (error: unknown) => error instanceof ApiError && error.code === "decoder_suspended";
+
+/** A coordinator suspended this account: no task is handed out, and the decoder is told why. */
+function showSuspended(): void {
+  dropScreen();
+  replace(
+    root,
+    h(
+      "section",
+      { class: "card narrow", id: "suspended", role: "alert" },
+      h("h1", { i18n: "suspended.title" }),
+      h("p", { i18n: "suspended.body" }),
+      h("a", { class: "button", href: "/map/", i18n: "done.map" }),
+    ),
+  );
 }
 
 function retryButton(): HTMLElement {
@@ -176,4 +194,4 @@ window.__decoders = {
 };
 
 document.title = `Decoders — ${t("title.decode")}`;
-void initShell("decode").then((user) => (user ? start() : showJoin()));
+void initShell("decode").then((user) => (!user ? showJoin() : user.suspended_at ? showSuspended() : start()));

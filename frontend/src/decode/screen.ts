@@ -354,6 +354,10 @@ export function taskScreen(opts: Options): TaskScreen {
   async function failed(error: unknown, out: Outgoing) {
     const code = error instanceof ApiError ? error.code : "";
     if (code === "lease_used") return opts.onNext(); // already stored by an earlier attempt
+    if (code === "decoder_suspended") {
+      dispatch({ type: "rejected" });
+      return replace(status, h("strong", { id: "suspended", i18n: "suspended.body" }));
+    }
     if (code === "lease_expired" || code === "assignment_not_found") {
       say("submit.expired");
       try {

@@ -7,7 +7,7 @@ export interface Pov {
   zoom: number; // Street View zoom: 0 = 180° horizontal field of view
 }
 
-export type MarkerKind = "tag" | "pending" | "selected" | "matched" | "false" | "missed";
+export type MarkerKind = "tag" | "pending" | "selected" | "matched" | "false" | "missed" | "crowd";
 
 export interface MarkerSpec {
   id: string;

@@ -5,7 +5,7 @@ import { logo } from "./icons";
 import { currentUser, logout, roleAtLeast, shownName } from "./session";
 import type { User } from "./types";
 
-export type PageName = "home" | "decode" | "map" | "coordinator";
+export type PageName = "home" | "decode" | "map" | "coordinator" | "review";
 
 const state: { user: User | null; account?: HTMLElement; nav?: HTMLElement; page: PageName } = {
   user: null,
@@ -17,6 +17,7 @@ function navLinks(): HTMLElement[] {
     ["decode", "/decode/", { i18n: "nav.decode" }],
     ["map", "/map/", { i18n: "nav.map" }],
   ];
+  if (roleAtLeast(state.user, "expert")) links.push(["review", "/review/", { i18n: "nav.review" }]);
   if (roleAtLeast(state.user, "coordinator")) links.push(["coordinator", "/coordinator/", { i18n: "nav.coordinator" }]);
   return links.map(([name, href, attrs]) => h("a", { ...attrs, href, "aria-current": name === state.page ? "page" : undefined }));
 }

@@ -38,3 +38,14 @@ export type TagBody = Omit<Schemas["TagIn"], "attachment" | "camera_type" | "bas
   base_heading?: number;
   base_pitch?: number;
 };
+
+// Quality assurance (expert review, QA sample and report, moderation).
+export type TaskReview = Schemas["TaskReviewRead"];
+export type KnownCamera = Schemas["KnownCameraIn"];
+export type CrowdTag = Schemas["CrowdTag"];
+export type QueueItem = Schemas["QueueItem"];
+export type QaSample = Schemas["SampleRead"];
+export type QualityReport = Schemas["QualityReport"];
+export type CategoryQuality = Schemas["CategoryQuality"];
+export type Interval = Schemas["Interval"];
+export type DecoderModeration = Schemas["DecoderModeration"];
