@@ -36,11 +36,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         url = database_url(settings)
-        # One connection per request thread; downloads and the queue worker have their own.
+        replica = replica_url(settings)
+        # One connection per request thread; downloads, the rate-limit meter and the queue
+        # worker have their own. Without a replica, a route that both reads published data
+        # (reader_access) and reads the caller (OptionalUser) holds two connections of this
+        # pool, hence the overflow: kept for that case, never used by leases and submissions.
         engine = make_engine(
             url,
             pool_size=settings.threads,
-            max_overflow=0,
+            max_overflow=0 if replica is not None else settings.threads,
             statement_timeout_ms=settings.db_statement_timeout_ms,
             idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
         )
@@ -50,7 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Published reads (researcher, OGC, tiles, density) go to the replica when there is
         # one, and run without a transaction: each is one or two statements, and BEGIN and
         # COMMIT would double the round trips of a cached tile.
-        replica = replica_url(settings)
         read_engine = engine
         if replica is not None:
             read_engine = make_engine(
@@ -66,7 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             read_engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         # Read requests count against their rate limits here and write in batches.
-        app.state.meter = accounts.Meter(engine, flush_s=settings.rate_limit_flush_seconds)
+        meter_engine = make_engine(
+            url, pool_size=1, max_overflow=1, application_name="decoders-meter"
+        )
+        engines.append(meter_engine)
+        app.state.meter = accounts.Meter(meter_engine, flush_s=settings.rate_limit_flush_seconds)
         app.state.meter.start()
         # Downloads get a pool of their own (README, Deploying: connection sizing), on the
         # replica when there is one.

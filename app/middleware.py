@@ -6,10 +6,10 @@ error deep in a query into a clear 422 on every route at once.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -219,7 +219,8 @@ class ConcurrencyLimit:
 
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
-        self.slots = asyncio.Semaphore(limit)
+        # anyio binds to no event loop when made, so one app serves several test clients.
+        self.slots = anyio.Semaphore(limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
