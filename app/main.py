@@ -11,6 +11,8 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Match, Mount
+from starlette.types import Scope
 
 from app.api import API_ROUTERS, ROOT_ROUTERS
 from app.api.access import install_cors
@@ -148,8 +150,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     media.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=media), name="media")
     if FRONTEND_DIST.is_dir():
-        app.mount("/", StaticFiles(directory=FRONTEND_DIST, html=True), name="frontend")
+        frontend = StaticFiles(directory=FRONTEND_DIST, html=True)
+        app.router.routes.append(_FrontendMount(app.router.routes, frontend))
     return app
+
+
+class _FrontendMount(Mount):
+    """The browser app at /, but not over a route's path: a wrong method there stays a 405."""
+
+    def __init__(self, routes: list[BaseRoute], files: StaticFiles) -> None:
+        super().__init__("/", app=files, name="frontend")
+        self._routes = routes
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # Starlette takes the first full match, so without this a GET to a POST-only API path
+        # would be answered by the static files (404) instead of the route's 405.
+        if any(r is not self and r.matches(scope)[0] is Match.PARTIAL for r in self._routes):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 app = create_app()
