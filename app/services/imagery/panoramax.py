@@ -53,10 +53,6 @@ class Panoramax:
             yield Page(candidates, full=False)  # STAC pages on: never cut without a `next`
             path, params = next_url, None
 
-    def resolve(self, provider_id: str) -> tuple[str, datetime | None]:
-        """Panoramax URLs last: nothing to resolve at lease time."""
-        raise NotImplementedError("Panoramax image URLs are stored with the panorama")
-
 
 def _collection(body: Any) -> tuple[list[Any], str | None]:
     if not isinstance(body, dict) or not isinstance(body.get("features"), list):

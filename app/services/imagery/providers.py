@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Protocol
 
 import httpx
@@ -28,8 +28,6 @@ class Provider(Protocol):
     def search(
         self, bbox: BBox, *, since: date | None = None, until: date | None = None
     ) -> Iterator[Page]: ...
-
-    def resolve(self, provider_id: str) -> tuple[str, datetime | None]: ...
 
 
 def provider_for(

@@ -18,7 +18,8 @@ from typing import Any
 from app.domain.imagery import LICENCE_URLS
 from app.errors import ImageryInvalid
 from app.models import Panorama
-from app.services.imagery.providers import Provider, provider_for
+from app.services.imagery.mapillary import Mapillary
+from app.services.imagery.providers import provider_for
 from app.settings import Settings
 
 # A URL must outlive its hand-out by this much: the viewer fetches it within seconds, and a
@@ -77,16 +78,19 @@ class UrlCache:
 
 
 _CACHE = UrlCache()
-_PROVIDERS: dict[tuple[str, str, str | None], Provider] = {}
+# Only Mapillary's URLs expire; Panoramax URLs are stored with the panorama and last.
+_PROVIDERS: dict[tuple[str, str, str | None], Mapillary] = {}
 _PROVIDERS_LOCK = threading.Lock()
 
 
-def _resolver(settings: Settings) -> Provider:
+def _resolver(settings: Settings) -> Mapillary:
     # One adapter (and its connection pool) per configuration, not one per lease.
     key = ("mapillary", settings.mapillary_api_url, settings.mapillary_token)
     with _PROVIDERS_LOCK:
         if key not in _PROVIDERS:
-            _PROVIDERS[key] = provider_for("mapillary", settings)
+            adapter = provider_for("mapillary", settings)
+            assert isinstance(adapter, Mapillary)
+            _PROVIDERS[key] = adapter
         return _PROVIDERS[key]
 
 
@@ -95,7 +99,7 @@ def viewer_image(
     *,
     settings: Settings,
     cache: UrlCache | None = None,
-    provider: Provider | None = None,
+    provider: Mapillary | None = None,
 ) -> ViewerImage:
     """The image of a panorama as the viewer should load it now."""
     # A stored Mapillary URL (an old CSV import) is not trusted: signed URLs die.
