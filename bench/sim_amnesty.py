@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.triangulation import from_local
+from tests.amnesty_data import HEADERS  # the published column order, one copy
 
 LAT0, LON0 = 40.70, -73.95
 EYE_HEIGHT_M = 2.5  # Street View's camera (DESIGN §5.3)
@@ -41,22 +42,6 @@ ATTACHED = {"street_furniture": STREET, "building": "building", "other": "unknow
 HEIGHT_M = {"street_furniture": (3.5, 6.5), "building": (2.8, 9.0), "other": (2.5, 4.5)}
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _START = datetime(2021, 5, 3, tzinfo=UTC)
-HEADERS = {
-    "intersections.csv": [
-        "IntersectionId", "Url", "Borough", "TrafficSignal", "Lat", "Long", "PanoramaId",
-        "ImageDate",
-    ],
-    "panorama_url.csv": ["PanoramaId", "Lat", "Long", "GoogleLat", "GoogleLong"],
-    "counts.csv": [
-        "SubmissionId", "DecoderId", "DecoderGenericId", "IntersectionId", "StartTime", "EndTime",
-        "n_cameras", "attached_street", "attached_building", "attached_unknown", "type_dome",
-        "type_bullet", "type_unknown",
-    ],
-    "cameras.csv": [
-        "DecoderId", "IntersectionId", "SubmissionId", "Type", "Attached", "Createdtime", "Id",
-        "Title", "Pov.heading", "Pov.pitch", "Pov.zoom", "Updatedtime", "DecoderGenericId",
-    ],
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
