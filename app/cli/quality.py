@@ -89,7 +89,7 @@ def _fmt(value: float | None) -> str:
 def qa_report(campaign: Campaign) -> None:
     """Count ratio, recall and precision per category with 95 % intervals."""
     with cli_session() as session:
-        report = quality.quality_report(
+        report = quality.store_report(
             session, campaign=campaigns.get_campaign(session, slug=campaign)
         )
     typer.echo(

@@ -22,6 +22,7 @@ from app.errors import ImportFailed
 from app.models import Campaign, Location, Panorama, Task
 from app.schemas.quality import KnownCameraIn, KnownUse
 from app.services.quality.labels import get_task, promote, set_known_answer
+from app.services.quality.report import store_report
 
 _REFERENCES = ("task_id", "location_id", "pano_id")
 
@@ -97,7 +98,9 @@ def import_known(
     answers = parse(session, campaign=campaign, lines=lines)
     for task_id, cameras in sorted(answers.items()):
         task = get_task(session, task_id=task_id, lock=True)
-        set_known_answer(session, task=task, cameras=cameras, user=None)
+        set_known_answer(session, task=task, cameras=cameras, user=None, report=False)
         if use is not None:
             promote(session, task_id=task_id, use=use)
+    if answers:
+        store_report(session, campaign=campaign)  # a sampled task's truth may have changed
     return KnownImport(tasks=len(answers), cameras=sum(len(c) for c in answers.values()))
