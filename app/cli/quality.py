@@ -117,7 +117,7 @@ def decoder_list(campaign: Campaign) -> None:
         typer.echo(
             f"{r.decoder}\t{state}\ttasks={r.submissions}\tknown={r.known_tasks}"
             f"\tsens={_fmt(r.sensitivity)}\tfa={_fmt(r.false_alarm)}"
-            f"\tknown_p={_fmt(r.known_precision)}"
+            f"\tknown_p={_fmt(r.known_precision)}\tflags={','.join(r.flag_reasons) or '-'}"
         )
 
 

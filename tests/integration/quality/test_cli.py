@@ -214,6 +214,7 @@ def test_decoder_list_suspend_and_reinstate(
     rows = [line.split("\t") for line in listed.output.strip().splitlines()]
     assert {r[0] for r in rows} >= {spammer}
     assert all(r[1] in ("ok", "FLAGGED") and r[2] == "tasks=4" for r in rows)
+    assert all(r[-1] == "flags=-" for r in rows if r[1] == "ok")
 
     suspended = cli_runner.invoke(cli, ["decoder", "suspend", spammer, "--reason", "random tags"])
     assert suspended.exit_code == 0, suspended.output
