@@ -75,10 +75,11 @@ class Settings(BaseSettings):
     export_idle_timeout_s: int = Field(default=300, ge=1)
     # Registrations per client address per hour (argon2 costs 64 MiB and tens of ms each).
     register_per_address: int = Field(default=20, ge=1)
-    # Sybil guard (issue 10.4): a fresh account is kept off tasks that an account registered
-    # from the same client address leased this many minutes back (0: off). Off by default:
-    # behind a proxy that does not pass the client's address, every account shares one.
-    sibling_guard_minutes: int = Field(default=0, ge=0, le=10_080)
+    # Sybil guard (issue 10.4): a fresh account is steered away from tasks that an account
+    # registered from the same client address leased this many minutes back: those come
+    # after every other task left for it, never instead of nothing, so accounts sharing one
+    # address (behind a proxy that does not pass the client's) are not starved. 0: off.
+    sibling_guard_minutes: int = Field(default=60, ge=0, le=10_080)
     # Public aggregates (progress, density) are cached per worker for this long (0: never).
     public_cache_seconds: float = Field(default=10.0, ge=0)
     # Threads serving the synchronous endpoints of one worker process (AnyIO's default is 40).

@@ -303,7 +303,7 @@ def sql_pair(
         "votes": 3,
         "lon": state[2],
         "lat": state[3],
-        "sibling_ref": None,  # the sybil guard is off by default (issue 10.4)
+        "sibling_ref": None,  # bench accounts have no sign-up address: no sybil guard
         "sibling_minutes": 0,
     }
     cur.execute(NEAREST if state[2] is not None else FIRST, params)

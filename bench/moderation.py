@@ -53,8 +53,12 @@ def run(session: Session, config: SimConfig) -> dict[str, Any]:
     _drain(session)
     reconcile_campaign(session, campaign=campaign)
     before = _figures(score(session, campaign=campaign, spots=spots, truth=truth))
-    flagged = [r for r in quality.ranking(session, campaign=campaign) if r.flagged]
+    ranked = quality.ranking(session, campaign=campaign)
+    flagged = [r for r in ranked if r.flagged]
     by_public = {u.public_id: uid for uid, u in _users(session, truth).items()}
+    table = [
+        (truth.profiles[by_public[r.decoder]].kind, r) for r in ranked if r.decoder in by_public
+    ]
     kinds = [truth.profiles[by_public[r.decoder]].kind for r in flagged]
     reopened = 0
     for row in flagged:
@@ -79,6 +83,7 @@ def run(session: Session, config: SimConfig) -> dict[str, Any]:
         "reopened_tasks": reopened,
         "before": before,
         "after": after,
+        "table": table,
     }
 
 
@@ -86,6 +91,10 @@ def _users(session: Session, truth: Truth) -> dict[int, Any]:
     from app.models import User
 
     return {u.id: u for u in session.query(User).filter(User.id.in_(list(truth.profiles)))}
+
+
+def _f(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def main() -> None:
@@ -97,6 +106,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10)
     parser.add_argument("--decoders", type=int, default=60)
     parser.add_argument("--spammer-share", type=float, default=0.05)
+    parser.add_argument(
+        "--table", action="store_true", help="Also print every decoder's kind and figures."
+    )
     args = parser.parse_args()
     random.seed(args.seed)
     config = SimConfig(
@@ -123,6 +135,14 @@ def main() -> None:
         f"{out['decoders']} decoders, {out['spammers']} spammers; flagged {out['flagged']} "
         f"({out['flagged_kinds']}); {out['reopened_tasks']} tasks reopened"
     )
+    if args.table:
+        print(f"{'kind':<9}{'looks':>6}{'sens':>7}{'fa':>7}{'known':>6}{'k_p':>6}{'k_r':>6}  flags")
+        for kind, r in sorted(out["table"], key=lambda t: (t[0], t[1].decoder)):
+            print(
+                f"{kind:<9}{r.submissions:>6}{_f(r.sensitivity):>7}{_f(r.false_alarm):>7}"
+                f"{r.known_tasks:>6}{_f(r.known_precision):>6}{_f(r.known_recall):>6}  "
+                + ",".join(r.flag_reasons)
+            )
     print(f"{'':<22}{'before':>10}{'after':>10}")
     for key in ("precision", "recall", "confirmed", "median_mae", "cameras_mae"):
         print(f"{key:<22}{out['before'][key]:>10.3f}{out['after'][key]:>10.3f}")

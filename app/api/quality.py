@@ -163,9 +163,12 @@ def next_review(slug: str, user: ExpertUser, session: SessionDep) -> QueueItem |
     responses=error_responses(*STAFF_ERRORS, CampaignNotFound, InvalidRequest),
 )
 def quality_report(slug: str, _: CoordinatorUser, session: SessionDep) -> QualityReport:
-    """Crowd/expert count ratio, recall and precision per category, with 95 % intervals."""
+    """Crowd/expert count ratio, recall and precision per category, with 95 % intervals.
+
+    Computed now; stored for the published layers' metadata when its figures changed.
+    """
     campaign = get_campaign(session, slug=slug)
-    return quality.quality_report(session, campaign=campaign)
+    return quality.store_report(session, campaign=campaign)
 
 
 @router.get(

@@ -89,7 +89,7 @@ def _fmt(value: float | None) -> str:
 def qa_report(campaign: Campaign) -> None:
     """Count ratio, recall and precision per category with 95 % intervals."""
     with cli_session() as session:
-        report = quality.quality_report(
+        report = quality.store_report(
             session, campaign=campaigns.get_campaign(session, slug=campaign)
         )
     typer.echo(
@@ -117,7 +117,7 @@ def decoder_list(campaign: Campaign) -> None:
         typer.echo(
             f"{r.decoder}\t{state}\ttasks={r.submissions}\tknown={r.known_tasks}"
             f"\tsens={_fmt(r.sensitivity)}\tfa={_fmt(r.false_alarm)}"
-            f"\tknown_p={_fmt(r.known_precision)}"
+            f"\tknown_p={_fmt(r.known_precision)}\tflags={','.join(r.flag_reasons) or '-'}"
         )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.domain.known_answers import KnownCamera, TagDirection, match_known
+from app.domain.reliability import SHRINK
 
 # The report's categories: attachments (street furniture, building) and types (dome, bullet).
 QA_CATEGORIES = ("all", "street_furniture", "building", "dome_ptz", "bullet")
@@ -172,30 +173,111 @@ def match_cameras(
     return CameraMatch(len(truth), len(found), len(result.matched))
 
 
-# Moderation flags (issue 10.3). A careful decoder finds most cameras (sensitivity well above
-# one half) and rarely tags nothing (false alarms near zero); one tagging at random does
-# neither, so the gap between the two rates collapses. Known answers, where a decoder met
-# enough of them, flag on their own: half of one's tags off every known camera is not noise.
-FLAG_RELIABILITY_BELOW = 0.35
+# Moderation flags (issue 10.3). A decoder is flagged when the evidence says, with 95 %
+# credibility, that they are far worse than the campaign's crowd, not merely below average:
+# a crowd always has its sloppy half, and suspending it throws good votes away with the bad
+# (the first rule, sensitivity - false alarms < 0.35, flagged five sloppy volunteers for three
+# spammers and lowered precision in bench/moderation.py). Three tests, each campaign-relative:
+# - false tags per look: the lower credible bound of the decoder's rate is above
+#   FLAG_FALSE_ALARM_FACTOR x the campaign's (a spammer tags several spots per panorama);
+# - sensitivity: the upper credible bound is below FLAG_SENSITIVITY_FACTOR x the campaign's;
+# - known answers (after FLAG_KNOWN_TASKS of them): the upper bound of the decoder's known
+#   precision or recall is below FLAG_KNOWN_FACTOR x the campaign's pooled one.
+# The reliability model stores shrunk rates, (own evidence + SHRINK x campaign rate) /
+# (exposure + SHRINK), so the decoder's own evidence is recovered from the rate and the
+# exposure (their answers: looks for false tags; expected camera sightings for sensitivity).
+FLAG_FALSE_ALARM_FACTOR = 3.0
+FLAG_SENSITIVITY_FACTOR = 0.5
+FLAG_KNOWN_FACTOR = 0.5
 FLAG_KNOWN_TASKS = 3
-FLAG_KNOWN_PRECISION_BELOW = 0.5
-FLAG_KNOWN_RECALL_BELOW = 0.25
+FLAG_MIN_LOOKS = 5
+_Z = 1.959963984540054  # two-sided 95 %
 
 
-def flag_decoder(
-    *,
-    sensitivity: float | None,
-    false_alarm: float | None,
-    known_tasks: int,
-    known_recall: float | None,
-    known_precision: float | None,
-) -> bool:
-    """Whether a decoder's estimated reliability or known-answer results call for a look."""
-    rated = sensitivity is not None and false_alarm is not None
-    if rated and sensitivity - false_alarm < FLAG_RELIABILITY_BELOW:  # type: ignore[operator]
-        return True
-    if known_tasks < FLAG_KNOWN_TASKS:
-        return False
-    low_precision = known_precision is not None and known_precision < FLAG_KNOWN_PRECISION_BELOW
-    low_recall = known_recall is not None and known_recall < FLAG_KNOWN_RECALL_BELOW
-    return low_precision or low_recall
+@dataclass(frozen=True)
+class CrowdRates:
+    """What the campaign's crowd does, to judge one decoder against."""
+
+    sensitivity: float | None  # the reliability model's campaign rates
+    false_alarm: float | None  # false tags per look
+    cameras_per_look: float | None  # candidate cameras a look shows (sensitivity's exposure)
+    known_precision: float | None  # pooled over the campaign's decoders
+    known_recall: float | None
+
+
+@dataclass(frozen=True)
+class DecoderEvidence:
+    """One decoder's rates and the evidence behind them."""
+
+    looks: int  # answers that count (not problem reports)
+    sensitivity: float | None
+    false_alarm: float | None
+    known_tasks: int = 0
+    known_matched: int = 0
+    known_cameras: int = 0
+    known_tags: int = 0
+
+
+def poisson_rate_bounds(events: float, exposure: float) -> tuple[float, float]:
+    """95 % interval of a Poisson rate (Jeffreys prior; Wilson-Hilferty chi-square quantiles)."""
+    if exposure <= 0:
+        return 0.0, math.inf
+
+    def gamma_quantile(shape: float, z: float) -> float:
+        # Gamma(shape, 1) quantile through chi-square with 2*shape degrees of freedom.
+        nu = 2.0 * shape
+        cube = 1.0 - 2.0 / (9.0 * nu) + z * math.sqrt(2.0 / (9.0 * nu))
+        return max(0.0, nu * cube**3 / 2.0)
+
+    shape = events + 0.5
+    return gamma_quantile(shape, -_Z) / exposure, gamma_quantile(shape, _Z) / exposure
+
+
+def wilson_bounds(successes: float, trials: float) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion; (0, 1) without trials."""
+    if trials <= 0:
+        return 0.0, 1.0
+    p = min(max(successes / trials, 0.0), 1.0)
+    z2 = _Z * _Z
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = _Z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _own_evidence(rate: float, exposure: float, campaign: float) -> float:
+    """Invert the model's shrinkage: the decoder's own count behind a shrunk rate."""
+    return max(0.0, rate * (exposure + SHRINK) - SHRINK * campaign)
+
+
+def flag_reasons(decoder: DecoderEvidence, crowd: CrowdRates) -> list[str]:
+    """Why a decoder is credibly far worse than the crowd (empty: not flagged)."""
+    reasons = []
+    d, c = decoder, crowd
+    if d.looks >= FLAG_MIN_LOOKS and d.false_alarm is not None and c.false_alarm:
+        events = _own_evidence(d.false_alarm, d.looks, c.false_alarm)
+        low, _ = poisson_rate_bounds(events, d.looks)
+        if low > FLAG_FALSE_ALARM_FACTOR * c.false_alarm:
+            reasons.append("false_alarms")
+    if (
+        d.looks >= FLAG_MIN_LOOKS
+        and d.sensitivity is not None
+        and c.sensitivity
+        and c.cameras_per_look
+    ):
+        seen = d.looks * c.cameras_per_look
+        hits = _own_evidence(d.sensitivity, seen, c.sensitivity)
+        _, high = wilson_bounds(min(hits, seen), seen)
+        if high < FLAG_SENSITIVITY_FACTOR * c.sensitivity:
+            reasons.append("sensitivity")
+    if d.known_tasks >= FLAG_KNOWN_TASKS:
+        _, precision_high = wilson_bounds(d.known_matched, d.known_tags)
+        if (
+            d.known_tags
+            and c.known_precision
+            and precision_high < FLAG_KNOWN_FACTOR * (c.known_precision)
+        ):
+            reasons.append("known_precision")
+        _, recall_high = wilson_bounds(d.known_matched, d.known_cameras)
+        if d.known_cameras and c.known_recall and recall_high < FLAG_KNOWN_FACTOR * c.known_recall:
+            reasons.append("known_recall")
+    return reasons

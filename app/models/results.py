@@ -168,6 +168,10 @@ class QaSample(Base):
     strata: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The quality report as last computed on this sample (app.services.quality.report), which
+    # the published layers carry in their metadata (migration 0009).
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Review(Base):

@@ -57,3 +57,7 @@ class UserStats(BaseModel):
     known_answer_tasks: int
     known_answer_recall: float | None
     known_answer_precision: float | None
+    # Suspension (issue 10.3): the decoder's own history stays as it is, but while a
+    # coordinator has them suspended none of their answers counts in any published output.
+    suspended_at: datetime | None = None
+    answers_counted: int = 0  # answers (not problem reports) counting now: 0 while suspended

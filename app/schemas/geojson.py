@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.quality import QualityReport
+
 
 class Geometry(BaseModel):
     type: Literal["Point", "Polygon", "MultiPolygon"]
@@ -100,6 +102,10 @@ class FeatureCollection(BaseModel):
     licence: str
     method_version: str | None
     computed_at: datetime | None
+    # The crowd measured against experts on the latest QA sample (DESIGN §5.5), as last
+    # computed (its computed_at); None with the reason in quality_unavailable.
+    quality: QualityReport | None = None
+    quality_unavailable: str | None = None
     numberMatched: int | None = None
     numberReturned: int | None = None
     links: list[Link] = []

@@ -167,6 +167,7 @@ class QualityReport(BaseModel):
     replicates: int
     method: str
     categories: list[CategoryQuality]
+    computed_at: datetime | None = None  # when these figures were computed
 
 
 class DecoderModeration(BaseModel):
@@ -181,6 +182,8 @@ class DecoderModeration(BaseModel):
     sensitivity: float | None
     false_alarm: float | None
     flagged: bool
+    # Why: false_alarms, sensitivity, known_precision, known_recall (app.domain.quality).
+    flag_reasons: list[str] = []
     suspended_at: datetime | None
     suspension_reason: str | None
 

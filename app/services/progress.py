@@ -1,4 +1,7 @@
-"""Campaign progress: totals, per area and per day."""
+"""Campaign progress: totals, per area and per day.
+
+Submissions of suspended decoders are left out: their votes count nowhere (issue 10.3).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,9 @@ _TOTALS = text(
                AND a.expires_at > now())),
            count(*) FILTER (WHERE status = 'review'),
            count(*) FILTER (WHERE status = 'excluded'),
-           (SELECT count(*) FROM submissions s WHERE s.campaign_id = :c)
+           (SELECT count(*) FROM submissions s WHERE s.campaign_id = :c
+              AND NOT EXISTS (SELECT 1 FROM users u
+                              WHERE u.id = s.user_id AND u.suspended_at IS NOT NULL))
     FROM tasks t WHERE t.campaign_id = :c
     """
 )
@@ -35,7 +40,10 @@ _BY_DAY = text(
     """
     WITH subs AS (
         SELECT (submitted_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n
-        FROM submissions WHERE campaign_id = :c GROUP BY 1
+        FROM submissions s WHERE campaign_id = :c
+          AND NOT EXISTS (SELECT 1 FROM users u
+                          WHERE u.id = s.user_id AND u.suspended_at IS NOT NULL)
+        GROUP BY 1
     ), done AS (
         SELECT (completed_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n
         FROM tasks WHERE campaign_id = :c AND completed_at IS NOT NULL GROUP BY 1

@@ -52,7 +52,9 @@ FROM tiers CROSS JOIN LATERAL (
         WHERE s.user_id = :user_id AND s.campaign_id = :campaign_id AND s.task_id = c.id
         OFFSET 0)
       -- Sybil guard (issue 10.4): a fresh account is not handed a task that another account
-      -- registered from the same address leased lately. NULL: not fresh, or the guard is off.
+      -- registered from the same address leased lately, while another one is left (pool.pick
+      -- asks again without the guard when none is). NULL: not fresh, the guard off, or that
+      -- second pass.
       AND (CAST(:sibling_ref AS text) IS NULL OR NOT EXISTS (
         SELECT 1 FROM assignments AS a JOIN users AS u ON u.id = a.user_id
         WHERE a.task_id = c.id AND u.signup_ref = :sibling_ref AND a.user_id <> :user_id

@@ -1,17 +1,24 @@
 """Tests for app.domain.quality: stratified samples, weighted ratios, bootstrap intervals."""
 
+from typing import Any
+
 import pytest
 
 from app.domain.known_answers import KnownCamera
 from app.domain.quality import (
     CameraMatch,
+    CrowdRates,
+    DecoderEvidence,
     Unit,
     bootstrap_interval,
     draw_sample,
     estimate,
+    flag_reasons,
     match_cameras,
+    poisson_rate_bounds,
     stratum_of,
     weighted_ratio,
+    wilson_bounds,
 )
 
 
@@ -79,3 +86,71 @@ def test_camera_matching_per_category() -> None:
     assert match_cameras(expert, crowd, category="all") == CameraMatch(2, 2, 1)
     assert match_cameras(expert, crowd, category="building") == CameraMatch(1, 1, 0)
     assert match_cameras(expert, crowd, category="dome_ptz") == CameraMatch(1, 1, 1)
+
+
+CROWD = CrowdRates(
+    sensitivity=0.75,
+    false_alarm=0.25,
+    cameras_per_look=1.5,
+    known_precision=0.9,
+    known_recall=0.8,
+)
+
+
+def _decoder(**fields: float | int | None) -> DecoderEvidence:
+    base: dict[str, Any] = {"looks": 10, "sensitivity": 0.75, "false_alarm": 0.25}
+    base.update(fields)
+    return DecoderEvidence(**base)
+
+
+def test_interval_helpers_match_hand_computed_values() -> None:
+    # Wilson, 8 of 10: centre (0.8 + 1.92/10) / 1.384 = 0.7167, half 0.2166 (textbook values).
+    low, high = wilson_bounds(8, 10)
+    assert (low, high) == (pytest.approx(0.4902, abs=1e-3), pytest.approx(0.9433, abs=1e-3))
+    assert wilson_bounds(0, 0) == (0.0, 1.0)
+    # Jeffreys interval of a Poisson rate, 10 events in 10 looks: Gamma(10.5) quantiles, i.e.
+    # chi-square quantiles on 21 degrees of freedom (10.283 and 35.479, from tables) halved.
+    low, high = poisson_rate_bounds(10, 10)
+    assert (low, high) == (pytest.approx(0.5142, abs=2e-3), pytest.approx(1.7740, abs=2e-3))
+
+
+def test_a_sloppy_but_honest_decoder_is_not_flagged() -> None:
+    # Below the crowd on every rate, but not credibly far below it.
+    sloppy = _decoder(sensitivity=0.55, false_alarm=0.45, known_tasks=5, known_matched=5)
+    sloppy = DecoderEvidence(**{**vars(sloppy), "known_cameras": 12, "known_tags": 7})
+    assert flag_reasons(sloppy, CROWD) == []
+
+
+def test_a_spammer_is_flagged_for_each_credible_shortfall() -> None:
+    spammer = DecoderEvidence(
+        looks=10,
+        sensitivity=0.28,
+        false_alarm=0.92,
+        known_tasks=4,
+        known_matched=0,
+        known_cameras=8,
+        known_tags=9,
+    )
+    assert flag_reasons(spammer, CROWD) == [
+        "false_alarms",
+        "sensitivity",
+        "known_precision",
+        "known_recall",
+    ]
+
+
+def test_too_little_evidence_flags_nobody() -> None:
+    # Two answers and two known tasks: the rates may be bad, the evidence is not credible.
+    newcomer = DecoderEvidence(
+        looks=2,
+        sensitivity=0.3,
+        false_alarm=0.9,
+        known_tasks=2,
+        known_matched=0,
+        known_cameras=2,
+        known_tags=3,
+    )
+    assert flag_reasons(newcomer, CROWD) == []
+    # Without a campaign model (no run yet) only known answers could flag.
+    unrated = CrowdRates(None, None, None, None, None)
+    assert flag_reasons(_decoder(sensitivity=0.1, false_alarm=3.0), unrated) == []

@@ -5,12 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import DecoderQuality, Submission
+from app.models import DecoderQuality, Submission, User
 from app.schemas.accounts import UserStats
 
 
 def user_stats(session: Session, *, user_id: int) -> UserStats:
-    """Counts over the decoder's submissions and known-answer results across campaigns."""
+    """Counts over the decoder's submissions and known-answer results across campaigns.
+
+    A suspended decoder still sees everything they did, with `answers_counted` 0: none of it
+    counts in counts, cameras, tags or progress until a coordinator reinstates them.
+    """
     row = session.execute(
         select(
             func.count().filter(Submission.outcome != "problem").label("tasks_done"),
@@ -28,6 +32,7 @@ def user_stats(session: Session, *, user_id: int) -> UserStats:
         ).where(DecoderQuality.user_id == user_id)
     ).one()
     known_tasks, matched, cameras, tags = (int(v) for v in quality)
+    suspended_at = session.scalar(select(User.suspended_at).where(User.id == user_id))
     return UserStats(
         tasks_done=int(row.tasks_done),
         cameras_tagged=int(row.cameras_tagged),
@@ -36,4 +41,6 @@ def user_stats(session: Session, *, user_id: int) -> UserStats:
         known_answer_tasks=known_tasks,
         known_answer_recall=matched / cameras if cameras else None,
         known_answer_precision=matched / tags if tags else None,
+        suspended_at=suspended_at,
+        answers_counted=0 if suspended_at is not None else int(row.tasks_done),
     )

@@ -50,10 +50,12 @@ _EXPIRE = text(
 # task rows are held by lease and submit transactions of a few milliseconds; after the last
 # pause the request gives up with 503 busy rather than keep a thread and a connection.
 _PAUSES = (0.0, 0.005, 0.02, 0.05)
-# Below this many answers in a campaign an account is "fresh": it is kept off the tasks that
-# accounts registered from its address leased lately (issue 10.4, sibling_guard_minutes).
-# A person voting twice on one task through two new accounts is the cheap attack; an
-# established account has a track record the reliability model and the moderators see.
+# Below this many answers in a campaign an account is "fresh": it is steered away from the
+# tasks that accounts registered from its address leased lately (issue 10.4,
+# sibling_guard_minutes): such a task comes after every other task left for it, never
+# instead of nothing, so accounts behind one shared address (a school, a proxy) are never
+# starved. A person voting twice on one task through two new accounts is the cheap attack;
+# an established account has a track record the reliability model and the moderators see.
 FRESH_SUBMISSIONS = 20
 
 
@@ -90,10 +92,12 @@ def decoder_state(
     return DecoderState(int(row.done), int(row.tutorials), previous, signup_ref)
 
 
-def _params(campaign: Campaign, user_id: int, state: DecoderState, kind: Kind) -> dict[str, object]:
+def _params(
+    campaign: Campaign, user_id: int, state: DecoderState, kind: Kind, *, steer: bool = True
+) -> dict[str, object]:
     lon, lat = state.previous or (None, None)
     guard = get_settings().sibling_guard_minutes
-    fresh = guard > 0 and state.done < FRESH_SUBMISSIONS
+    fresh = steer and guard > 0 and state.done < FRESH_SUBMISSIONS
     return {
         "sibling_ref": state.signup_ref if fresh else None,
         "sibling_minutes": guard,
@@ -133,11 +137,21 @@ def pick(
             time.sleep(pause)
         busy = False
         for kind in kinds:
+            query = _query(kind, state)
             params = _params(campaign, user_id, state, kind)
-            task_id = session.scalar(_query(kind, state), params)
+            task_id = session.scalar(query, params)
+            if task_id is None and params["sibling_ref"] is not None:
+                # Steered away, not excluded: when only tasks its siblings took are left (or
+                # the others are being handed out right now, see below), a fresh account
+                # gets one of those rather than nothing.
+                if kind is not Kind.KNOWN and _left(session, query, params):
+                    busy = True
+                    break
+                params = _params(campaign, user_id, state, kind, steer=False)
+                task_id = session.scalar(query, params)
             if task_id is not None:
                 return int(task_id)
-            if kind is not Kind.KNOWN and _left(session, _query(kind, state), params):
+            if kind is not Kind.KNOWN and _left(session, query, params):
                 busy = True
                 break
         if not busy:

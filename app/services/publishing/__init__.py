@@ -9,6 +9,7 @@ from app.services.publishing.layers import (
     metadata,
     page,
     published_campaign,
+    quality_block,
 )
 from app.services.publishing.ogc_openapi import OGC_DEFAULT_LIMIT, OPENAPI_MEDIA_TYPE, document
 
@@ -27,5 +28,6 @@ __all__ = [
     "osm",
     "page",
     "published_campaign",
+    "quality_block",
     "tiles",
 ]

@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session
 
 from app.domain.imagery import LICENCE_URLS
 from app.errors import CampaignNotFound, LayerNotFound
-from app.models import Camera, Campaign, Panorama, ReconcileRun, ResultVersion, Task, TaskCount
+from app.models import (
+    Camera,
+    Campaign,
+    Panorama,
+    QaSample,
+    ReconcileRun,
+    ResultVersion,
+    Task,
+    TaskCount,
+)
 from app.schemas.publishing import Filters
 from app.services.publishing import features, properties
 from app.services.publishing.properties import Prop
@@ -71,6 +80,10 @@ class Metadata:
     # credit lines its licences ask for.
     imagery_licences: tuple[dict[str, Any], ...] = ()
     imagery_attributions: tuple[str, ...] = ()
+    # The crowd measured against experts (DESIGN §5.5): the latest QA sample's stored report,
+    # or None with the reason in `quality_unavailable`.
+    quality: dict[str, Any] | None = None
+    quality_unavailable: str | None = None
 
     def members(self) -> dict[str, Any]:
         """Foreign members of a FeatureCollection (RFC 7946 §6.1)."""
@@ -82,6 +95,8 @@ class Metadata:
             "computed_at": self.computed_at.isoformat() if self.computed_at else None,
             "imagery_licences": list(self.imagery_licences),
             "imagery_attributions": list(self.imagery_attributions),
+            "quality": self.quality,
+            "quality_unavailable": self.quality_unavailable,
         }
 
 
@@ -165,6 +180,7 @@ def metadata(session: Session, *, campaign: Campaign, layer: str) -> Metadata:
     latest, licences, credits = memo(
         session, campaign, ("metadata", table), lambda: _dating(session, campaign, table)
     )
+    report, unavailable = quality_block(session, campaign=campaign)
     return Metadata(
         campaign=campaign.slug,
         name=campaign.name,
@@ -173,7 +189,40 @@ def metadata(session: Session, *, campaign: Campaign, layer: str) -> Metadata:
         computed_at=latest[1],
         imagery_licences=licences,
         imagery_attributions=credits,
+        quality=report,
+        quality_unavailable=unavailable,
     )
+
+
+QualityBlock = tuple[dict[str, Any] | None, str | None]
+
+
+def quality_block(session: Session, *, campaign: Campaign) -> QualityBlock:
+    """The latest QA sample's stored quality report, or None and why (kept per result version).
+
+    The report is stored when it is computed (a label saved on a sampled task, a sample
+    drawn, the report read: app.services.quality.store_report); a stored report bumps the
+    result version (migration 0009), so this never serves an older one.
+    """
+    return memo(session, campaign, "quality", lambda: _quality(session, campaign))
+
+
+def _quality(session: Session, campaign: Campaign) -> QualityBlock:
+    sample = session.execute(
+        select(QaSample.id, QaSample.report)
+        .where(QaSample.campaign_id == campaign.id)
+        .order_by(QaSample.id.desc())
+        .limit(1)
+    ).first()
+    if sample is None:
+        return None, "No QA sample has been drawn: the crowd has not been measured against experts."
+    report = sample.report
+    if not isinstance(report, dict):
+        return None, f"QA sample {sample.id} has no quality report computed yet."
+    if not report.get("reviewed_tasks"):
+        drawn = report.get("sampled_tasks", 0)
+        return None, f"No task of QA sample {sample.id} ({drawn} drawn) has been reviewed yet."
+    return report, None
 
 
 Dating = tuple[tuple[str | None, datetime | None], tuple[dict[str, Any], ...], tuple[str, ...]]

@@ -100,6 +100,7 @@ def describe(session: Session, *, found: Collection) -> dict[str, Any]:
     if temporal:
         extent["temporal"] = {"interval": [temporal], "trs": GREGORIAN}
     licences, credits = publishing.imagery_sources(session, campaign=campaign)
+    report, unavailable = publishing.quality_block(session, campaign=campaign)
     return {
         "id": found.id,
         "title": f"{campaign.name}: {_TITLES[kind]}",
@@ -110,6 +111,9 @@ def describe(session: Session, *, found: Collection) -> dict[str, Any]:
         # What the data rests on: the imagery's licences and the credit lines they ask for.
         "imagery_licences": licences,
         "imagery_attributions": credits,
+        # The crowd measured against experts (DESIGN §5.5), or None and why.
+        "quality": report,
+        "quality_unavailable": unavailable,
     }
 
 

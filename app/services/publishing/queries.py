@@ -231,7 +231,7 @@ def _day(value: datetime | date | None) -> date | None:
 
 
 def tag_statement(session: Session, *, campaign: Campaign, filters: Filters) -> AnySelect:
-    """Every tag of the campaign's complete real tasks, anonymised, by id."""
+    """Every tag of the campaign's complete real tasks by decoders not suspended, anonymised."""
     base = (
         select(
             Tag.id,
@@ -261,6 +261,9 @@ def tag_statement(session: Session, *, campaign: Campaign, filters: Filters) -> 
             # tasks keep being drawn for new decoders after they complete (issue 9.4).
             Task.status == "complete",
             func.coalesce(func.jsonb_typeof(Task.known_answer), "null") != "array",
+            # A suspended decoder's votes count nowhere, their raw tags included (issue 10.3);
+            # reinstating them publishes the tags again.
+            User.suspended_at.is_(None),
         )
     )
     return _where(base, in_bbox(Panorama.geom, filters.bbox)).order_by(Tag.id)

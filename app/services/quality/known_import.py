@@ -22,6 +22,7 @@ from app.errors import ImportFailed
 from app.models import Campaign, Location, Panorama, Task
 from app.schemas.quality import KnownCameraIn, KnownUse
 from app.services.quality.labels import get_task, promote, set_known_answer
+from app.services.quality.report import store_report
 
 _REFERENCES = ("task_id", "location_id", "pano_id")
 
@@ -54,15 +55,31 @@ def _task_id(session: Session, campaign: Campaign, row: dict[str, str]) -> int |
     return None
 
 
+_NUMBERS = ("heading", "pitch", "base_heading", "base_pitch")
+
+
 def _camera(row: dict[str, str]) -> KnownCameraIn | None:
     if not (row.get("heading") or "").strip():
         return None
     fields: dict[str, Any] = {
-        k: row[k]
-        for k in ("heading", "pitch", "attachment", "camera_type", "base_heading", "base_pitch")
+        k: row[k].strip()
+        for k in ("heading", "pitch", "attachment", "camera_type", *_NUMBERS[2:])
         if (row.get(k) or "").strip()
     }
+    for key in _NUMBERS:
+        if key in fields:
+            try:
+                # The schema takes numbers only (a JSON string is refused); CSV cells are text.
+                fields[key] = float(fields[key])
+            except ValueError:
+                raise ValueError(f"{key} is not a number: {fields[key]!r}") from None
     return KnownCameraIn.model_validate(fields)
+
+
+def _problem(exc: ValueError | ValidationError) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return str(exc).splitlines()[0]
 
 
 def parse(
@@ -79,7 +96,7 @@ def parse(
             task_id = _task_id(session, campaign, row)
             camera = _camera(row)
         except (ValueError, ValidationError) as exc:
-            problems.append(f"line {number}: {str(exc).splitlines()[0]}")
+            problems.append(f"line {number}: {_problem(exc)}")
             continue
         if task_id is None:
             problems.append(f"line {number}: no task of '{campaign.slug}' matches this row")
@@ -97,7 +114,9 @@ def import_known(
     answers = parse(session, campaign=campaign, lines=lines)
     for task_id, cameras in sorted(answers.items()):
         task = get_task(session, task_id=task_id, lock=True)
-        set_known_answer(session, task=task, cameras=cameras, user=None)
+        set_known_answer(session, task=task, cameras=cameras, user=None, report=False)
         if use is not None:
             promote(session, task_id=task_id, use=use)
+    if answers:
+        store_report(session, campaign=campaign)  # a sampled task's truth may have changed
     return KnownImport(tasks=len(answers), cameras=sum(len(c) for c in answers.values()))

@@ -27,6 +27,7 @@ from app.schemas.quality import (
     KnownCameraIn,
     KnownUse,
 )
+from app.services.quality.report import store_report
 
 _QUEUE_JOB = text(
     "INSERT INTO reconcile_jobs (task_id, campaign_id) VALUES (:t, :c) "
@@ -160,15 +161,20 @@ def set_known_answer(
     task: Task,
     cameras: Sequence[KnownCameraIn],
     user: User | None,
+    report: bool = True,
 ) -> None:
-    """Store the label as the task's known answer; complete the task's sample reviews."""
+    """Store the label as the task's known answer; complete the task's sample reviews.
+
+    `report`: store the QA report again when the task is in a sample (an import does it once).
+    """
     now = datetime.now(UTC)
     task.known_answer = [c.model_dump(exclude_none=True) for c in cameras]
     task.labelled_by = user.id if user else None
     task.labelled_at = now
     counts = counts_from_tags((c.attachment, c.camera_type) for c in cameras)
+    reviewed = 0
     if user is not None:
-        session.execute(
+        done = session.execute(
             update(Review)
             .where(Review.task_id == task.id, Review.sample_id.is_not(None))
             .where(Review.reviewer_id.is_(None) | (Review.reviewer_id == user.id))
@@ -180,8 +186,23 @@ def set_known_answer(
                 n_bullet=counts["bullet"],
             )
         )
+        reviewed = int(getattr(done, "rowcount", 0) or 0)
     queue_reconcile(session, task=task)
     session.flush()
+    if report and (reviewed or _in_a_sample(session, task=task)):
+        # The report in the published metadata follows the experts' labels.
+        store_report(session, campaign=campaign_of(session, task))
+
+
+def _in_a_sample(session: Session, *, task: Task) -> bool:
+    found = session.scalar(
+        select(Review.id).where(
+            Review.task_id == task.id,
+            Review.sample_id.is_not(None),
+            Review.reviewer_id.is_not(None),
+        )
+    )
+    return found is not None
 
 
 def save_label(

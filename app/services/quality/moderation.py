@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app.domain.quality import flag_decoder
+from app.domain.quality import CrowdRates, DecoderEvidence, flag_reasons
 from app.errors import DecoderNotFound, StaffNotSuspendable
 from app.models import Campaign, DecoderQuality, Submission, User
 from app.schemas.quality import DecoderModeration
+from app.services.reconciliation.common import latest_model
 
 _LOCK_CAMPAIGNS = """
 SELECT id FROM campaigns
@@ -131,28 +132,70 @@ def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
+_CAMERAS_PER_LOOK = """
+SELECT (SELECT sum(confidence * n_panoramas) FROM cameras
+        WHERE campaign_id = :c AND status <> 'merged')
+     / NULLIF((SELECT count(*) FROM task_counts WHERE campaign_id = :c), 0)
+"""
+
+
+def crowd_rates(session: Session, *, campaign: Campaign) -> CrowdRates:
+    """The campaign's crowd: the last run's model, cameras per look, pooled known answers."""
+    has_run = session.scalar(
+        select(func.count())
+        .select_from(DecoderQuality)
+        .where(DecoderQuality.campaign_id == campaign.id, DecoderQuality.sensitivity.is_not(None))
+    )
+    model = latest_model(session, campaign_id=campaign.id).model if has_run else None
+    per_look = session.scalar(text(_CAMERAS_PER_LOOK), {"c": campaign.id})
+    matched, cameras, tags = session.execute(
+        select(
+            func.coalesce(func.sum(DecoderQuality.known_matched), 0),
+            func.coalesce(func.sum(DecoderQuality.known_cameras), 0),
+            func.coalesce(func.sum(DecoderQuality.known_tags), 0),
+        ).where(DecoderQuality.campaign_id == campaign.id)
+    ).one()
+    return CrowdRates(
+        sensitivity=model.sensitivity if model else None,
+        false_alarm=model.false_alarm if model else None,
+        cameras_per_look=float(per_look) if per_look is not None else None,
+        known_precision=_ratio(int(matched), int(tags)),
+        known_recall=_ratio(int(matched), int(cameras)),
+    )
+
+
 def ranking(session: Session, *, campaign: Campaign) -> list[DecoderModeration]:
     """Every decoder who answered in the campaign, least reliable first (pseudonyms only)."""
     counts = (
-        select(Submission.user_id, func.count().label("n"))
+        select(
+            Submission.user_id,
+            func.count().label("n"),
+            func.count().filter(Submission.outcome != "problem").label("looks"),
+        )
         .where(Submission.campaign_id == campaign.id)
         .group_by(Submission.user_id)
         .subquery()
     )
     rows = session.execute(
-        select(User, counts.c.n, DecoderQuality)
+        select(User, counts.c.n, counts.c.looks, DecoderQuality)
         .join(counts, counts.c.user_id == User.id)
         .outerjoin(
             DecoderQuality,
             (DecoderQuality.user_id == User.id) & (DecoderQuality.campaign_id == campaign.id),
         )
     ).all()
-    out = [_moderation_row(user, int(n), quality) for user, n, quality in rows]
+    crowd = crowd_rates(session, campaign=campaign)
+    out = [
+        _moderation_row(user, int(n), int(looks), quality, crowd)
+        for user, n, looks, quality in rows
+    ]
     out.sort(key=_rank_key)
     return out
 
 
-def _moderation_row(user: User, n: int, q: DecoderQuality | None) -> DecoderModeration:
+def _moderation_row(
+    user: User, n: int, looks: int, q: DecoderQuality | None, crowd: CrowdRates
+) -> DecoderModeration:
     fields: dict[str, Any] = {
         "known_tasks": q.known_tasks if q else 0,
         "known_recall": _ratio(q.known_matched, q.known_cameras) if q else None,
@@ -160,11 +203,22 @@ def _moderation_row(user: User, n: int, q: DecoderQuality | None) -> DecoderMode
         "sensitivity": q.sensitivity if q else None,
         "false_alarm": q.false_alarm if q else None,
     }
+    evidence = DecoderEvidence(
+        looks=looks,
+        sensitivity=fields["sensitivity"],
+        false_alarm=fields["false_alarm"],
+        known_tasks=fields["known_tasks"],
+        known_matched=q.known_matched if q else 0,
+        known_cameras=q.known_cameras if q else 0,
+        known_tags=q.known_tags if q else 0,
+    )
+    reasons = flag_reasons(evidence, crowd)
     return DecoderModeration(
         decoder=user.public_id,
         role=user.role,
         submissions=n,
-        flagged=flag_decoder(**fields),
+        flagged=bool(reasons),
+        flag_reasons=reasons,
         suspended_at=user.suspended_at,
         suspension_reason=user.suspension_reason,
         **fields,

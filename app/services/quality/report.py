@@ -10,9 +10,10 @@ label and would grade the expert against themselves.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.domain.known_answers import KnownCamera
@@ -26,9 +27,8 @@ from app.domain.quality import (
     match_cameras,
 )
 from app.domain.status import is_majority
-from app.models import Campaign
+from app.models import Campaign, QaSample
 from app.schemas.quality import CategoryQuality, Interval, QualityReport
-from app.services.quality.sampling import latest_sample
 from app.services.reconciliation.known import known_cameras
 
 METHOD = (
@@ -97,7 +97,21 @@ def _category(
 
 def quality_report(session: Session, *, campaign: Campaign) -> QualityReport:
     """Count ratio, recall and precision per category with 95 % intervals."""
-    sample = latest_sample(session, campaign=campaign)
+    return _report(session, _latest(session, campaign, lock=False))
+
+
+def _latest(session: Session, campaign: Campaign, *, lock: bool) -> QaSample | None:
+    query = (
+        select(QaSample)
+        .where(QaSample.campaign_id == campaign.id)
+        .order_by(QaSample.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query.with_for_update() if lock else query).first()
+
+
+def _report(session: Session, sample: QaSample | None) -> QualityReport:
+    now = datetime.now(UTC)
     if sample is None:
         return QualityReport(
             sample_id=None,
@@ -106,6 +120,7 @@ def quality_report(session: Session, *, campaign: Campaign) -> QualityReport:
             replicates=BOOTSTRAP_REPLICATES,
             method=METHOD,
             categories=[],
+            computed_at=now,
         )
     rows = list(session.execute(text(_REVIEWED), {"s": sample.id}).mappings())
     crowd = _crowd(session, [int(r["task_id"]) for r in rows])
@@ -117,4 +132,28 @@ def quality_report(session: Session, *, campaign: Campaign) -> QualityReport:
         replicates=BOOTSTRAP_REPLICATES,
         method=METHOD,
         categories=[_category(rows, crowd, c) for c in QA_CATEGORIES] if rows else [],
+        computed_at=now,
     )
+
+
+def _figures(report: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if report is None else {k: v for k, v in report.items() if k != "computed_at"}
+
+
+def store_report(session: Session, *, campaign: Campaign) -> QualityReport:
+    """Compute the latest sample's report and store it on the sample if its figures changed.
+
+    The stored report is what the published layers carry in their metadata
+    (app.services.publishing.layers.quality_block). The sample row is locked first, so two
+    experts saving labels at once store the report that includes both.
+    """
+    sample = _latest(session, campaign, lock=True)
+    report = _report(session, sample)
+    if sample is None:
+        return report
+    stored = report.model_dump(mode="json")
+    if _figures(stored) != _figures(sample.report):
+        # Unchanged figures keep their row (and the campaign's result version) as they are.
+        sample.report, sample.reported_at = stored, report.computed_at
+        session.flush()
+    return report

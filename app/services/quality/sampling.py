@@ -12,6 +12,7 @@ from app.domain.quality import draw_sample, stratum_of
 from app.errors import NothingToSample
 from app.models import Campaign, QaSample, Review, User
 from app.schemas.quality import QueueItem, SampleRead, StratumRead
+from app.services.quality.report import store_report
 
 # An expert keeps the task the queue gave them this long, so two experts get different ones.
 CLAIM_MINUTES = 30
@@ -65,6 +66,7 @@ def draw(
         for d in drawn
     )
     session.flush()
+    store_report(session, campaign=campaign)  # nothing reviewed yet: the metadata says so
     return sample
 
 

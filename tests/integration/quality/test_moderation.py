@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.models import Task, TaskCount
+from app.models import Campaign, Task, TaskCount
 from app.services.reconciliation.run import reconcile_task
 from app.settings import get_settings
-from tests.factories import bearer, make_campaign, make_task, make_user, tag
+from tests.factories import bearer, make_campaign, make_task, make_user, submission, tag
 from tests.integration.quality.helpers import decode, staff
 
 
@@ -110,26 +110,70 @@ def test_staff_are_not_suspended_as_decoders(client: TestClient, session: Sessio
     assert missing.status_code == 404
 
 
-def test_fresh_sibling_accounts_do_not_share_a_task(
+def _register(client: TestClient) -> dict[str, str]:
+    token = client.post("/api/v1/auth/register", json={}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _lease(client: TestClient, campaign: Campaign, headers: dict[str, str]) -> int | None:
+    response = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=headers)
+    assert response.status_code in (200, 201, 204), response.text
+    return None if response.status_code == 204 else int(response.json()["task"]["id"])
+
+
+def test_fresh_sibling_accounts_are_steered_apart_by_default(
+    client: TestClient, session: Session
+) -> None:
+    # On by default: no setting changed. Every account here registers from the test client's
+    # one address; the steps interleave as written, each request after the previous one.
+    assert get_settings().sibling_guard_minutes > 0
+    campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0, votes_per_task=3)
+    first, second = (make_task(session, campaign) for _ in range(2))
+    a, b, c = (_register(client) for _ in "abc")
+    # Ties go by id: without the guard every fresh account would get the first task.
+    assert _lease(client, campaign, a) == first.id
+    # Its sibling is steered to the other task, although the first has room.
+    assert _lease(client, campaign, b) == second.id
+    # A third sibling finds only tasks its siblings took: it gets one (steered, not starved).
+    assert _lease(client, campaign, c) == first.id
+    # An account registered elsewhere (no sign-up address) is not steered at all.
+    outsider = bearer(session, make_user(session))
+    assert _lease(client, campaign, outsider) == first.id
+
+
+def test_steering_never_starves_accounts_behind_one_address(
+    client: TestClient, session: Session
+) -> None:
+    campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0, votes_per_task=3)
+    only = make_task(session, campaign)
+    siblings = [_register(client) for _ in range(3)]
+    # One task and three accounts from one address: each gets it and answers it, so the task
+    # completes (the old exclusion answered 204 to the second and third).
+    for headers in siblings:
+        assert _lease(client, campaign, headers) == only.id
+        lease = client.post(
+            f"/api/v1/campaigns/{campaign.slug}/assignments", headers=headers
+        ).json()
+        done = client.post(
+            f"/api/v1/assignments/{lease['id']}/submission",
+            json=submission(f"sibling-{lease['id']}"),
+            headers=headers,
+        )
+        assert done.status_code == 201, done.text
+    session.refresh(only)
+    assert only.status == "complete"
+
+
+def test_the_guard_can_be_turned_off(
     client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DECODERS_SIBLING_GUARD_MINUTES", "60")
+    monkeypatch.setenv("DECODERS_SIBLING_GUARD_MINUTES", "0")
     get_settings.cache_clear()
     try:
         campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
-        task = make_task(session, campaign)
-        tokens = [client.post("/api/v1/auth/register", json={}).json()["token"] for _ in "ab"]
-        first, second = ({"Authorization": f"Bearer {t}"} for t in tokens)
-        lease = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=first)
-        assert lease.json()["task"]["id"] == task.id
-        # Same address, fresh account: the only task is its sibling's, so nothing is left.
-        sibling = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=second)
-        assert sibling.status_code == 204
-        # An account created elsewhere (no signup reference) still gets it.
-        other = client.post(
-            f"/api/v1/campaigns/{campaign.slug}/assignments",
-            headers=bearer(session, make_user(session)),
-        )
-        assert other.json()["task"]["id"] == task.id
+        first, _ = (make_task(session, campaign) for _ in range(2))
+        a, b = (_register(client) for _ in "ab")
+        assert _lease(client, campaign, a) == first.id
+        assert _lease(client, campaign, b) == first.id
     finally:
         get_settings.cache_clear()
