@@ -106,7 +106,7 @@ export function knownCard(campaign: Campaign): HTMLElement {
     try {
       const saved = (await post<KnownAnswer>(`/tasks/${answer.task_id}/known-answer/use`, { use: next })).data;
       tr(notice, saved.use === "tutorial" ? "known.nowTutorial" : "known.nowCheck", { id: saved.task_id });
-      await load();
+      await load(saved.task_id);
     } catch (e) {
       refusal(error, e);
       button.disabled = false;
@@ -144,19 +144,43 @@ export function knownCard(campaign: Campaign): HTMLElement {
     );
   };
 
+  /** Where the page is in the list; Previous and Next once there is more than one page. */
   const pager = (pages: number) => {
-    const go = (to: number) => {
+    // The list is drawn anew: keep the focus on the button used, or the other one at an end.
+    const go = (to: number, used: "#known-prev" | "#known-next") => {
       page = to;
       render();
+      const button = body.querySelector<HTMLButtonElement>(used);
+      const other = body.querySelector<HTMLButtonElement>(used === "#known-next" ? "#known-prev" : "#known-next");
+      (button && !button.disabled ? button : other)?.focus();
     };
     const from = page * KNOWN_PAGE + 1;
     const to = Math.min(answers.length, (page + 1) * KNOWN_PAGE);
+    const range = h("span", {
+      id: "known-range",
+      "aria-live": "polite",
+      i18n: "known.range",
+      i18nArgs: { from, to, total: answers.length },
+    });
+    if (pages === 1) return h("p", { class: "pager" }, range);
     return h(
       "nav",
       { class: "pager", id: "known-pager", i18nLabel: "known.pages" },
-      h("button", { type: "button", id: "known-prev", i18n: "known.prev", disabled: page === 0, onClick: () => go(page - 1) }),
-      h("span", { id: "known-range", i18n: "known.range", i18nArgs: { from, to, total: answers.length } }),
-      h("button", { type: "button", id: "known-next", i18n: "known.next", disabled: page >= pages - 1, onClick: () => go(page + 1) }),
+      h("button", {
+        type: "button",
+        id: "known-prev",
+        i18n: "known.prev",
+        disabled: page === 0,
+        onClick: () => go(page - 1, "#known-prev"),
+      }),
+      range,
+      h("button", {
+        type: "button",
+        id: "known-next",
+        i18n: "known.next",
+        disabled: page >= pages - 1,
+        onClick: () => go(page + 1, "#known-next"),
+      }),
     );
   };
 
@@ -186,15 +210,19 @@ export function knownCard(campaign: Campaign): HTMLElement {
         ),
         h("tbody", {}, ...answers.slice(page * KNOWN_PAGE, (page + 1) * KNOWN_PAGE).map(row)),
       ),
-      pages > 1 && pager(pages),
+      pager(pages),
     );
   }
 
   // The API answers the whole list (tutorials first, then by task); the page shows a slice.
-  async function load(): Promise<void> {
+  // After a change the task moves (tutorials come first): show its page and keep the focus on it.
+  async function load(follow?: number): Promise<void> {
     try {
       answers = (await get<{ known_answers: KnownAnswer[] }>(`/campaigns/${slug}/known-answers`)).known_answers;
+      const at = follow === undefined ? -1 : answers.findIndex((a) => a.task_id === follow);
+      if (at >= 0) page = Math.floor(at / KNOWN_PAGE);
       render();
+      if (at >= 0) body.querySelector<HTMLButtonElement>(`tr[data-task="${follow}"] button.known-use`)?.focus();
     } catch (e) {
       const message = h("p", { class: "hint", role: "alert" });
       refusal(message, e);
@@ -211,6 +239,6 @@ export function knownCard(campaign: Campaign): HTMLElement {
     notice,
     body,
     openForm(),
-    importForm(campaign, load),
+    importForm(campaign, () => load()),
   );
 }
