@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel
 
 from app.api.deps import (
     BODY_ERRORS,
@@ -12,11 +17,16 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.api.imports import _UPLOAD_BODY, UploadDep
 from app.errors import (
+    BodyTooLarge,
     CampaignNotFound,
     CsrfFailed,
     DecoderNotFound,
+    FileRequired,
+    ImportFailed,
     InvalidRequest,
+    MalformedRequest,
     NoKnownAnswer,
     NothingToSample,
     OwnTaskReview,
@@ -29,6 +39,7 @@ from app.schemas.quality import (
     KnownAnswerIn,
     KnownAnswerList,
     KnownAnswerRead,
+    KnownUse,
     PromoteIn,
     QualityReport,
     QueueItem,
@@ -102,6 +113,53 @@ def known_answers(slug: str, _: CoordinatorUser, session: SessionDep) -> KnownAn
     """The campaign's known-answer tasks, tutorials first."""
     campaign = get_campaign(session, slug=slug)
     return KnownAnswerList(known_answers=quality.list_known(session, campaign=campaign))
+
+
+class KnownImportRead(BaseModel):
+    """What a known-answer CSV import did: the tasks it set and their cameras."""
+
+    # Here rather than in app/schemas: the one shape of the one route that returns it.
+    tasks: int
+    cameras: int
+
+
+@router.post(
+    "/campaigns/{slug}/known-answers/import",
+    response_model=KnownImportRead,
+    responses=error_responses(
+        *STAFF_ERRORS,
+        CsrfFailed,
+        CampaignNotFound,
+        ImportFailed,
+        FileRequired,
+        BodyTooLarge,
+        InvalidRequest,
+        MalformedRequest,
+    ),
+    openapi_extra=_UPLOAD_BODY,
+)
+def import_known_answers(
+    slug: str,
+    file: UploadDep,
+    _: CoordinatorUser,
+    session: SessionDep,
+    use: Annotated[
+        KnownUse | None, Query(description="Also use the tasks as tutorials or hidden checks.")
+    ] = None,
+) -> KnownImportRead:
+    """Known cameras from a CSV, as `decoders known import` (one row per camera)."""
+    campaign = get_campaign(session, slug=slug)
+    try:
+        text = file.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(f"The CSV is not UTF-8 text: {exc.reason}.") from exc
+    try:
+        done = quality.import_known(
+            session, campaign=campaign, lines=io.StringIO(text, newline=""), use=use
+        )
+    except csv.Error as exc:  # a NUL byte, an unclosed quote: not a CSV the reader can go on with
+        raise ImportFailed(f"The CSV cannot be read: {exc}.") from exc
+    return KnownImportRead(tasks=done.tasks, cameras=done.cameras)
 
 
 @router.post(

@@ -9,6 +9,7 @@ import { initShell, setShellUser } from "../lib/shell";
 import type { Campaign, Flag, Progress, User } from "../lib/types";
 import { imageryForm } from "./imagery";
 import { importForms } from "./imports";
+import { knownCard } from "./known";
 import { moderationCard, qaCard } from "./quality";
 
 const root = byId("coordinator-root");
@@ -194,6 +195,7 @@ async function dashboard(campaign: Campaign, all: Campaign[]): Promise<void> {
       imageryForm(campaign),
       qaCard(campaign),
       moderationCard(campaign),
+      knownCard(campaign),
     ),
   );
 }

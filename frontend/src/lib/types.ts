@@ -49,3 +49,5 @@ export type QualityReport = Schemas["QualityReport"];
 export type CategoryQuality = Schemas["CategoryQuality"];
 export type Interval = Schemas["Interval"];
 export type DecoderModeration = Schemas["DecoderModeration"];
+export type KnownAnswer = Schemas["KnownAnswerRead"];
+export type KnownImport = Schemas["KnownImportRead"];
