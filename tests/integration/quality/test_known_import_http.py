@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -64,11 +63,6 @@ def test_without_use_the_imported_tasks_are_hidden_checks(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/services/quality/known_import.py passes the CSV's strings to KnownCameraIn,"
-    " whose StrictFloat heading/pitch refuse them: every camera row fails (CLI too)",
-)
 def test_camera_rows_are_imported_with_their_angles(client: TestClient, session: Session) -> None:
     campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
     task = make_task(session, campaign)
