@@ -36,6 +36,12 @@ TYPE_TIE = "unknown"
 # A base click more than 10° of heading away from its camera was put on some
 # other fixture (or is a slip); it says nothing about this camera's distance.
 MAX_BASE_HEADING_GAP_DEG = 10.0
+# A look's second click on one camera (a double click, a re-click to adjust) lands next to
+# its first: the same person aims at the same spot of the housing, so the click noise
+# between decoders (0.5-2.5° in imported data) does not separate the two. Two clicks of
+# one look farther apart than this are two cameras the decoder told apart (two on one
+# pole, ~0.5 m apart: 3° and more at 10 m), and are never folded into one camera.
+DOUBLE_CLICK_DEG = 2.0
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,8 @@ def absorb_duplicates(
             looks_j = {t.decoder_id for t in other}
             if j == i or not other or not looks_i < looks_j or 2 * len(looks_i) > len(looks_j):
                 continue
+            if not double_clicks(out[i], other):
+                continue
             h, p = centres[j]
             gaps = [round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in out[i]]
             fits = all(g <= radius(t, spread_deg) for g, t in zip(gaps, out[i], strict=True))
@@ -194,6 +202,8 @@ def _rejoined(a: list[TagPoint], b: list[TagPoint]) -> tuple[list[TagPoint], lis
     looks = looks_a | looks_b
     if not looks_a & looks_b or len(looks) <= max(len(looks_a), len(looks_b)):
         return None
+    if not double_clicks(a, b):
+        return None
     both = a + b
     h, p = mean_direction([(t.heading, t.pitch) for t in both])
     gaps = {t.tag_id: round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in both}
@@ -205,6 +215,18 @@ def _rejoined(a: list[TagPoint], b: list[TagPoint]) -> tuple[list[TagPoint], lis
     keep = list(best.values())
     chosen = {t.tag_id for t in keep}
     return keep, [t for t in both if t.tag_id not in chosen]
+
+
+def double_clicks(a: Sequence[TagPoint], b: Sequence[TagPoint]) -> bool:
+    """Whether every look with clicks in both clusters clicked one spot (DOUBLE_CLICK_DEG)."""
+    shared = {t.decoder_id for t in a} & {t.decoder_id for t in b}
+    for look in shared:
+        clicks = [t for t in (*a, *b) if t.decoder_id == look]
+        for k, x in enumerate(clicks):
+            for y in clicks[k + 1 :]:
+                if angular_distance(x.heading, x.pitch, y.heading, y.pitch) > DOUBLE_CLICK_DEG:
+                    return False
+    return True
 
 
 def _estimate(
