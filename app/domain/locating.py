@@ -35,10 +35,14 @@ MIN_PRIOR_PITCH_DEG = 1.0
 # published-format simulation it put 20 % fewer confirmed cameras > 20 m off than 40 m.
 MIN_RANGE_M = 3.0
 MAX_RANGE_M = 30.0
-# With no usable pitch, guess across a typical NYC intersection (streets are
-# ~10-30 m curb to curb) and say the guess spans most of the plausible band.
-DEFAULT_RANGE_M = 15.0
-DEFAULT_RANGE_SD_M = 12.0
+# With no usable pitch (< 1° above the horizon) the camera is far (a 1-4 m mount above
+# the eye is 57-230 m away at 1°) or mounted near eye height at any range: guess the
+# clamp, the middle of the band decoders make cameras out in, and say the guess spans the
+# whole band, so that a neighbouring panorama's ray may fix it anywhere in it. (15 ± 12 m,
+# a typical street's width, put most of them 20-40 m short on the published-format
+# simulation, where such cameras are mostly 40-60 m away, and kept them from triangulating.)
+DEFAULT_RANGE_M = MAX_RANGE_M
+DEFAULT_RANGE_SD_M = MAX_RANGE_M - MIN_RANGE_M
 # Inter-user click noise is about 0.3-0.6° per axis (DESIGN §5.3).
 CLICK_NOISE_DEG = 0.5
 # The priors above are guesses; a campaign's triangulated cameras measure their mounting
