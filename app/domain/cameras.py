@@ -145,7 +145,9 @@ def absorb_duplicates(
     A cluster whose looks all support a neighbouring cluster (within every member's radius
     of its centre), and that holds at most half as many looks, is a double click: its tags
     join the neighbour without adding a vote. Two cameras on one pole that several decoders
-    each tagged separately have the same looks on both sides, and stay apart.
+    each tagged separately have the same looks on both sides, and stay apart; so does a
+    second click more than DOUBLE_CLICK_DEG from its look's click in the neighbour (the
+    decoder told two cameras apart, even if the others did not).
     """
     out = [list(c) for c in clusters]
     centres = [mean_direction([(t.heading, t.pitch) for t in c]) for c in out]
@@ -180,7 +182,8 @@ def rejoin_duplicates(clusters: list[list[TagPoint]]) -> list[list[TagPoint]]:
     the two clusters then share A and can never merge, and one camera is counted
     twice. When two clusters sharing a look lie within every member's radius of
     their joint centre, keep each look's click closest to the centre in one cluster
-    and put the spare clicks in the other.
+    and put the spare clicks in the other. Only a double click (a look's clicks within
+    DOUBLE_CLICK_DEG of each other) is undone: farther apart, they are two cameras.
     """
     out = [list(c) for c in clusters]
     changed = True
