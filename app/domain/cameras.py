@@ -36,6 +36,12 @@ TYPE_TIE = "unknown"
 # A base click more than 10° of heading away from its camera was put on some
 # other fixture (or is a slip); it says nothing about this camera's distance.
 MAX_BASE_HEADING_GAP_DEG = 10.0
+# A look's second click on one camera (a double click, a re-click to adjust) lands next to
+# its first: the same person aims at the same spot of the housing, so the click noise
+# between decoders (0.5-2.5° in imported data) does not separate the two. Two clicks of
+# one look farther apart than this are two cameras the decoder told apart (two on one
+# pole, ~0.5 m apart: 3° and more at 10 m), and are never folded into one camera.
+DOUBLE_CLICK_DEG = 2.0
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,9 @@ def absorb_duplicates(
     A cluster whose looks all support a neighbouring cluster (within every member's radius
     of its centre), and that holds at most half as many looks, is a double click: its tags
     join the neighbour without adding a vote. Two cameras on one pole that several decoders
-    each tagged separately have the same looks on both sides, and stay apart.
+    each tagged separately have the same looks on both sides, and stay apart; so does a
+    second click more than DOUBLE_CLICK_DEG from its look's click in the neighbour (the
+    decoder told two cameras apart, even if the others did not).
     """
     out = [list(c) for c in clusters]
     centres = [mean_direction([(t.heading, t.pitch) for t in c]) for c in out]
@@ -152,6 +160,8 @@ def absorb_duplicates(
         for j, other in enumerate(out):
             looks_j = {t.decoder_id for t in other}
             if j == i or not other or not looks_i < looks_j or 2 * len(looks_i) > len(looks_j):
+                continue
+            if not double_clicks(out[i], other):
                 continue
             h, p = centres[j]
             gaps = [round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in out[i]]
@@ -172,7 +182,8 @@ def rejoin_duplicates(clusters: list[list[TagPoint]]) -> list[list[TagPoint]]:
     the two clusters then share A and can never merge, and one camera is counted
     twice. When two clusters sharing a look lie within every member's radius of
     their joint centre, keep each look's click closest to the centre in one cluster
-    and put the spare clicks in the other.
+    and put the spare clicks in the other. Only a double click (a look's clicks within
+    DOUBLE_CLICK_DEG of each other) is undone: farther apart, they are two cameras.
     """
     out = [list(c) for c in clusters]
     changed = True
@@ -194,6 +205,8 @@ def _rejoined(a: list[TagPoint], b: list[TagPoint]) -> tuple[list[TagPoint], lis
     looks = looks_a | looks_b
     if not looks_a & looks_b or len(looks) <= max(len(looks_a), len(looks_b)):
         return None
+    if not double_clicks(a, b):
+        return None
     both = a + b
     h, p = mean_direction([(t.heading, t.pitch) for t in both])
     gaps = {t.tag_id: round(angular_distance(t.heading, t.pitch, h, p), GAP_DECIMALS) for t in both}
@@ -205,6 +218,18 @@ def _rejoined(a: list[TagPoint], b: list[TagPoint]) -> tuple[list[TagPoint], lis
     keep = list(best.values())
     chosen = {t.tag_id for t in keep}
     return keep, [t for t in both if t.tag_id not in chosen]
+
+
+def double_clicks(a: Sequence[TagPoint], b: Sequence[TagPoint]) -> bool:
+    """Whether every look with clicks in both clusters clicked one spot (DOUBLE_CLICK_DEG)."""
+    shared = {t.decoder_id for t in a} & {t.decoder_id for t in b}
+    for look in shared:
+        clicks = [t for t in (*a, *b) if t.decoder_id == look]
+        for k, x in enumerate(clicks):
+            for y in clicks[k + 1 :]:
+                if angular_distance(x.heading, x.pitch, y.heading, y.pitch) > DOUBLE_CLICK_DEG:
+                    return False
+    return True
 
 
 def _estimate(

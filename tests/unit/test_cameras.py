@@ -1,5 +1,6 @@
 """Tests for app.domain.cameras: cameras estimated from one panorama's tags."""
 
+import dataclasses
 import math
 
 import pytest
@@ -306,3 +307,18 @@ def test_a_careful_decoders_click_weighs_more_in_the_direction() -> None:
     assert abs(plain.heading - 101.0) < 0.01
     assert abs(weighted.heading - 100.0) < 0.1
     assert weighted.uncertainty_m < plain.uncertainty_m
+
+
+def test_a_look_that_tagged_both_cameras_on_a_pole_keeps_them_apart() -> None:
+    # Look 2 clicked two cameras on one pole 5° apart (a double click lands within
+    # DOUBLE_CLICK_DEG); looks 1 and 3 each tagged one of them. Neither a rejoin nor an
+    # absorb may fold look 2's second click into the other camera (it used to: one camera).
+    tags = [
+        tag(1, 1, 342.5, pitch=22.2, decoder=22), tag(2, 2, 344.6, pitch=19.5, decoder=24),
+        tag(3, 2, 340.2, pitch=15.4, decoder=24), tag(4, 3, 339.5, pitch=15.2, decoder=159),
+    ]  # fmt: skip
+    tags = [dataclasses.replace(t, zoom=1.0) for t in tags]
+    noise = {22: 1.93, 24: 0.99, 159: 1.2}
+    cams = estimate_cameras(tags, voters=3, lat=LAT, lon=LON, spread_deg=1.4, noise=noise)
+    assert sorted(c.tag_ids for c in cams) == [(1, 2), (3, 4)]
+    assert all(c.majority for c in cams)

@@ -13,7 +13,7 @@ from app.errors import ReconcileBusy as ReconcileBusy  # its callers import it f
 
 # Stored with every result; bump it whenever a rule or threshold of DESIGN §5 changes so
 # that published figures say which method produced them.
-METHOD_VERSION = "2026.12-2"
+METHOD_VERSION = "2026.12-3"
 
 # Advisory lock namespaces (first key; the campaign id is the second). 7301 is taken by
 # assignment (one decoder's lease requests).
