@@ -30,12 +30,12 @@ class GeoJSONResponse(JSONResponse):
 
 
 def collection_response(
-    members: dict[str, Any], features: str, headers: dict[str, str] | None = None
+    members: dict[str, Any], features: bytes, headers: dict[str, str] | None = None
 ) -> Response:
     """A FeatureCollection of `members` and features already encoded (comma-separated)."""
-    head = dumps(members)
-    body = f'{head[:-1]},"features":[{features}]}}'
-    return Response(body.encode(), media_type=GEOJSON, headers=headers)
+    head = dumps(members).encode()
+    body = b"".join((head[:-1], b',"features":[', features, b"]}"))
+    return Response(body, media_type=GEOJSON, headers=headers)
 
 
 def link(
