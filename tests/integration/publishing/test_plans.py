@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from app.models import Campaign
-from tests.factories import make_campaign
+from tests.factories import make_campaign, make_task
 from tests.publishing_factories import make_camera
 
 # The test app runs each request in a savepoint of the test's transaction (tests/conftest.py).
@@ -100,3 +100,26 @@ def test_a_slug_taken_over_by_another_campaign_serves_the_new_one(
     session.flush()
     _seed(session, "plan-reuse", n=1)
     assert client.get(url).json()["numberReturned"] == 1
+
+
+def test_a_task_made_a_tutorial_leaves_the_imagery_counted(
+    client: TestClient, session: Session
+) -> None:
+    # The metadata is kept per result version; a tutorial's panorama is not the campaign's
+    # data, so making a task one is a new version (migration 0009), without a reconciliation.
+    campaign = _seed(session, "plan-tutorial", n=1)
+    tasks = [make_task(session, campaign, lon=-73.99 + i * 0.001, lat=40.75) for i in range(2)]
+    url = "/api/v1/campaigns/plan-tutorial/cameras"
+
+    def panoramas() -> int:
+        return sum(row["panoramas"] for row in client.get(url).json()["imagery_licences"])
+
+    assert panoramas() == 2
+    tasks[0].is_tutorial = True
+    session.flush()
+    assert panoramas() == 1
+    # A vote's changes to a task (its status, its counters) are not results: no new version.
+    version = client.get("/tiles/plan-tutorial/cameras/3/1/1.mvt").headers["etag"]
+    tasks[1].status, tasks[1].valid_submissions = "complete", 3
+    session.flush()
+    assert client.get("/tiles/plan-tutorial/cameras/3/1/1.mvt").headers["etag"] == version
