@@ -14,6 +14,7 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+
 # What is kept per result version reads two columns of tasks: the counts layer and its counts
 # reach a task's panorama through panorama_id, and the imagery a campaign's data rests on
 # (collection metadata) counts the panoramas of its tasks that are not tutorials. Promoting a
