@@ -112,7 +112,9 @@ class Plan:
     built for. Its only parameters are the page's limit and offset.
     """
 
-    layer: Layer
+    campaign_id: int
+    layer: str
+    filters: Filters | None  # as the layer's: names a kept count (None: always counted)
     version: int
     sql: str
     count_sql: str
@@ -297,8 +299,11 @@ def plan(session: Session, *, layer: Layer) -> Plan:
         .outerjoin(ResultVersion, ResultVersion.campaign_id == Campaign.id)
     )
     counted = select(func.count()).select_from(layer.count_statement.order_by(None).subquery())
+    # SQL text, not the statement it came from: about 80 KiB of SQLAlchemy objects for 5 of text.
     return Plan(
-        layer=layer,
+        campaign_id=campaign.id,
+        layer=layer.name,
+        filters=layer.filters,
         version=result_version(session, campaign=campaign),
         sql=inline(connection, checked, keep=(_LIMIT, _OFFSET)),
         count_sql=inline(connection, counted, keep=()),
@@ -353,8 +358,7 @@ def published_page(
         found = None
     else:
         raise CampaignNotFound(f"No campaign '{slug}'.")
-    built = found.layer
-    campaign = Campaign(id=built.campaign.id, slug=slug, name=title, licence=licence, status=status)
+    campaign = Campaign(id=found.campaign_id, slug=slug, name=title, licence=licence, status=status)
     session.info.setdefault(_VERSIONS, {})[campaign.id] = int(version)
     matched = _matched(session, found, int(version), int(returned), limit=limit, offset=offset)
     return Published(campaign, Page(features or b"", int(returned), matched))
@@ -370,13 +374,12 @@ def _matched(
     def count() -> int:
         return int(session.connection().exec_driver_sql(found.count_sql).scalar() or 0)
 
-    built = found.layer
-    if built.filters is None:
+    if found.filters is None:
         # Tags change with every submission, which the result version does not follow.
         return count()
     # Cameras and counts change only with the result version: a filter's count is kept for it
     # (a page of 1,000 cost as much again in counting 25,000 rows).
-    return _remember((built.campaign.id, version, ("count", built.name, built.filters)), count)
+    return _remember((found.campaign_id, version, ("count", found.layer, found.filters)), count)
 
 
 def inline(connection: Connection, statement: Any, *, keep: tuple[str, ...] = ()) -> str:
