@@ -286,7 +286,11 @@ def main() -> None:
 
 
 def ceilings(engine: Engine) -> dict[str, str]:
-    """The SQL behind each measured endpoint, parameters inlined (pgbench and COPY run it)."""
+    """The SQL behind each measured endpoint, parameters inlined (pgbench and COPY run it).
+
+    A page is `layers.page_statement` alone: the campaign's row our endpoint reads beside it
+    (layers.plan) is left to us, so the ceiling is not lowered by it.
+    """
     with Session(engine) as session:
         campaign = publishing.published_campaign(session, slug=SLUG)
         layer = publishing.layer(session, campaign=campaign, name="cameras", filters=Filters())

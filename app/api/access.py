@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -19,21 +20,24 @@ Family = Literal["data", "map"]
 READER_ERRORS = (InvalidApiKey, RateLimited)
 
 
-def reader_access(family: Family) -> Callable[..., None]:
+def reader_access(family: Family) -> Callable[..., Awaitable[None]]:
     """A dependency counting the request against its API key, or its address when anonymous.
 
     `data` (researcher API, OGC) and `map` (density, tiles) have separate anonymous budgets:
     one public map view fetches dozens of tiles, a researcher's client a few pages.
     """
 
-    def dependency(request: Request, session: ReadSessionDep, settings: SettingsDep) -> None:
+    async def dependency(request: Request, session: ReadSessionDep, settings: SettingsDep) -> None:
         # Counted by the process's meter, which writes in batches: the request itself writes
-        # nothing and holds one connection at most (its read session's).
+        # nothing and holds one connection at most (its read session's). On the event loop:
+        # only an API key is looked up, in a worker thread.
         meter: accounts.Meter = request.app.state.meter
         hmac_key = settings.secret_key.get_secret_value()
         secret = request.headers.get(API_KEY_HEADER)
         if secret is not None:
-            key = accounts.resolve_key(session, secret=secret.strip())
+            key = await anyio.to_thread.run_sync(
+                lambda: accounts.resolve_key(session, secret=secret.strip())
+            )
             if key is None:
                 raise InvalidApiKey("The API key is invalid or revoked.")
             # Under a hash of the key itself, as before: the table never holds a key.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -35,14 +35,20 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_read_session(request: Request) -> Iterator[Session]:
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
     """A session for published reads: on the replica if there is one, outside a transaction.
 
     Nothing is written through it (rate limits are counted by the meter), so there is nothing
-    to commit: each statement runs on its own, and a cached tile costs one statement.
+    to commit: each statement runs on its own, and a cached tile costs one statement. Made
+    and closed on the event loop rather than in a worker thread each time: a new session
+    holds no connection, and closing one hands its connection back to the pool, which sends
+    nothing for a connection in autocommit (no transaction to roll back).
     """
-    with session_scope(request.app.state.read_sessionmaker) as session:
+    session = request.app.state.read_sessionmaker()
+    try:
         yield session
+    finally:
+        session.close()
 
 
 def get_stream_opener(request: Request) -> Callable[[], Connection]:
@@ -51,7 +57,7 @@ def get_stream_opener(request: Request) -> Callable[[], Connection]:
     return engine.connect
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings

@@ -29,13 +29,38 @@ class GeoJSONResponse(JSONResponse):
         return dumps(content).encode()
 
 
+class PartsResponse(Response):
+    """A body sent as the parts it is made of, with their total Content-Length.
+
+    A page's features come from PostgreSQL as one buffer of hundreds of kilobytes; joining it
+    to the collection's head would copy it once more (into freshly mapped memory) per request.
+    """
+
+    def __init__(
+        self, parts: tuple[bytes, ...], *, media_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.parts = parts
+        super().__init__(media_type=media_type, headers=headers)
+        length = str(sum(map(len, parts))).encode()
+        self.raw_headers = [(k, length if k == b"content-length" else v)
+                            for k, v in self.raw_headers]  # fmt: skip
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        last = len(self.parts) - 1
+        for i, part in enumerate(self.parts):
+            await send({"type": "http.response.body", "body": part, "more_body": i < last})
+
+
 def collection_response(
-    members: dict[str, Any], features: str, headers: dict[str, str] | None = None
+    members: dict[str, Any], features: bytes, headers: dict[str, str] | None = None
 ) -> Response:
     """A FeatureCollection of `members` and features already encoded (comma-separated)."""
-    head = dumps(members)
-    body = f'{head[:-1]},"features":[{features}]}}'
-    return Response(body.encode(), media_type=GEOJSON, headers=headers)
+    head = dumps(members).encode()
+    parts = (head[:-1] + b',"features":[', features, b"]}")
+    return PartsResponse(parts, media_type=GEOJSON, headers=headers)
 
 
 def link(

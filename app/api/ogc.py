@@ -163,11 +163,13 @@ def _filters(request: Request) -> Filters:
 def get_items(collection_id: str, request: Request, session: ReadSessionDep) -> Response:
     """A page of features, with a `next` link while more remain."""
     _negotiate(request, _ITEM_PARAMS)
-    found = ogc.collection(session, collection_id=collection_id)
     # A limit above the maximum is read as the maximum, not refused (OGC 17-069r4 §7.15.3).
     limit = min(_int(request, "limit", OGC_DEFAULT_LIMIT, 1), MAX_LIMIT)
     offset = _int(request, "offset", 0, 0)
-    page = ogc.items(session, found=found, filters=_filters(request), limit=limit, offset=offset)
+    filters = _filters(request)
+    found, page = ogc.items(
+        session, collection_id=collection_id, filters=filters, limit=limit, offset=offset
+    )
     returned, url = page.returned, request.url
     links = [
         link(str(url), "self", GEOJSON, "This page"),

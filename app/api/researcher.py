@@ -46,12 +46,11 @@ def _respond(
     query: PageQuery,
     filters: Filters,
 ) -> Response:
-    campaign = publishing.published_campaign(session, slug=slug)
     stream = query.format != "geojson" or query.download
-    whole = stream or query.limit > publishing.WHOLE_ABOVE
-    layer = publishing.layer(session, campaign=campaign, name=name, filters=filters, whole=whole)
-    meta = publishing.metadata(session, campaign=campaign, layer=name)
     if stream:
+        campaign = publishing.published_campaign(session, slug=slug)
+        layer = publishing.layer(session, campaign=campaign, name=name, filters=filters, whole=True)
+        meta = publishing.metadata(session, campaign=campaign, layer=name)
         fmt = query.format
         return streamed(
             opener,
@@ -59,7 +58,11 @@ def _respond(
             fmt=fmt,
             filename=f"{slug}-{name}",
         )
-    page = publishing.page(session, layer=layer, limit=query.limit, offset=query.offset)
+    found = publishing.published_page(
+        session, slug=slug, name=name, filters=filters, limit=query.limit, offset=query.offset,
+        whole=query.limit > publishing.WHOLE_ABOVE,
+    )  # fmt: skip
+    page, meta = found.page, publishing.metadata(session, campaign=found.campaign, layer=name)
     returned = page.returned
     links = page_links(
         request, limit=query.limit, offset=query.offset, returned=returned, matched=page.matched

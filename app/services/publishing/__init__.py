@@ -5,10 +5,11 @@ from app.services.publishing.exports import dumps
 from app.services.publishing.layers import (
     WHOLE_ABOVE,
     Metadata,
+    Published,
     layer,
     metadata,
-    page,
     published_campaign,
+    published_page,
     quality_block,
 )
 from app.services.publishing.ogc_openapi import OGC_DEFAULT_LIMIT, OPENAPI_MEDIA_TYPE, document
@@ -18,6 +19,7 @@ __all__ = [
     "OPENAPI_MEDIA_TYPE",
     "WHOLE_ABOVE",
     "Metadata",
+    "Published",
     "density",
     "document",
     "dumps",
@@ -26,8 +28,8 @@ __all__ = [
     "metadata",
     "ogc",
     "osm",
-    "page",
     "published_campaign",
+    "published_page",
     "quality_block",
     "tiles",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from app.services.publishing import properties
+from app.services.publishing import layers, properties
 from app.services.publishing.layers import Layer, Metadata
 
 BATCH = 2000
@@ -117,16 +117,7 @@ def _counted(
 
 def inline(connection: Connection, statement: Any) -> str:
     """The statement as SQL text with its parameters quoted in (COPY takes no parameters)."""
-    compiled = statement.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    raw: Any = connection.connection.dbapi_connection
-    cursor = raw.cursor()
-    try:
-        text = cursor.mogrify(str(compiled), compiled.params)
-    finally:
-        cursor.close()
-    return text.decode() if isinstance(text, bytes) else str(text)
+    return layers.inline(connection, statement)
 
 
 class _Sink:

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Text, func, literal, select
+import psycopg2.extensions
+from sqlalchemy import Connection, Engine, Integer, Text, bindparam, event, func, literal, select
 from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.orm import Session
 
 from app.domain.imagery import LICENCE_URLS
@@ -47,6 +49,12 @@ _VERSIONS = "result_versions"
 _MEMO_ENTRIES = 4096
 _memo: dict[Hashable, Any] = {}
 _memo_lock = threading.Lock()
+# Compiled pages per (slug, layer, filters, whole): a few kilobytes of SQL each.
+_PLAN_ENTRIES = 512
+_plans: dict[Hashable, Plan] = {}
+# An execution option: text columns come back as the bytes PostgreSQL sent (UTF-8), not str.
+TEXT_AS_BYTES = "decoders_text_as_bytes"
+_LIMIT, _OFFSET = "page_limit", "page_offset"
 
 
 @dataclass(frozen=True)
@@ -102,11 +110,37 @@ class Metadata:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of features, already encoded: comma-separated Feature objects."""
+    """A page of features, already encoded: comma-separated Feature objects (UTF-8)."""
 
-    features: str
+    features: bytes
     returned: int
     matched: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A layer's page compiled once per campaign result version, checked as it runs.
+
+    `sql` returns the page (features, how many) beside the campaign's slug, status, name,
+    licence and result version, read in the same statement: a request whose plan is known
+    costs that one statement, and the plan stands only while those still say what it was
+    built for. Its only parameters are the page's limit and offset.
+    """
+
+    campaign_id: int
+    layer: str
+    filters: Filters | None  # as the layer's: names a kept count (None: always counted)
+    version: int
+    sql: str
+    count_sql: str
+
+
+@dataclass(frozen=True)
+class Published:
+    """A page of a published layer and the campaign it belongs to, as the page read it."""
+
+    campaign: Campaign  # transient: id, slug, name, licence and status as of the page
+    page: Page
 
 
 def published_campaign(session: Session, *, slug: str) -> Campaign:
@@ -141,7 +175,10 @@ def result_version(session: Session, *, campaign: Campaign) -> int:
 
 def memo(session: Session, campaign: Campaign, what: Hashable, build: Callable[[], T]) -> T:
     """`build()`, kept in this process for as long as the campaign's results do not change."""
-    key = (campaign.id, result_version(session, campaign=campaign), what)
+    return _remember((campaign.id, result_version(session, campaign=campaign), what), build)
+
+
+def _remember(key: Hashable, build: Callable[[], T]) -> T:
     with _memo_lock:
         if key in _memo:
             return cast(T, _memo[key])
@@ -281,35 +318,160 @@ def imagery_sources(
     return listed, [c for c in credits if c]
 
 
-def page_statement(layer: Layer, *, limit: int, offset: int) -> Any:
+def page_statement(layer: Layer, *, limit: int | Any, offset: int | Any) -> Any:
     """(the page's features comma-joined in order, how many) in one row."""
     rows = layer.statement.limit(limit).offset(offset).subquery("r")
     encoded = select(rows.c[layer.key].label("k"), properties.feature(layer.props, rows, layer.key))
     inner = encoded.subquery("f")
     joined = func.string_agg(cast_(inner.c[1], Text), aggregate_order_by(literal(","), inner.c.k))
-    return select(joined, func.count())
+    return select(joined.label("features"), func.count().label("returned"))
 
 
-def page(session: Session, *, layer: Layer, limit: int, offset: int) -> Page:
-    """One page of the layer, encoded by PostgreSQL, and how many features match in all."""
-    rows = layer.statement.limit(limit).offset(offset).subquery("r")
-    encoded = select(rows.c[layer.key].label("k"), properties.feature(layer.props, rows, layer.key))
-    inner = encoded.subquery("f")
-    joined = func.string_agg(cast_(inner.c[1], Text), aggregate_order_by(literal(","), inner.c.k))
-    found = session.execute(select(joined, func.count())).one()
-    text, returned = found[0] or "", int(found[1])
+def plan(session: Session, *, layer: Layer) -> Plan:
+    """The layer's page and count as SQL text, for the campaign's current result version."""
+    connection = session.connection()
+    limit, offset = bindparam(_LIMIT, 0, type_=Integer), bindparam(_OFFSET, 0, type_=Integer)
+    page = page_statement(layer, limit=limit, offset=offset).subquery("p")
+    campaign = layer.campaign
+    checked = (
+        select(
+            page.c.features,
+            page.c.returned,
+            Campaign.slug,
+            Campaign.status,
+            Campaign.name,
+            Campaign.licence,
+            func.coalesce(ResultVersion.version, 0),
+        )
+        .select_from(page)
+        .join(Campaign, Campaign.id == campaign.id)
+        .outerjoin(ResultVersion, ResultVersion.campaign_id == Campaign.id)
+    )
+    counted = select(func.count()).select_from(layer.count_statement.order_by(None).subquery())
+    # SQL text, not the statement it came from: about 80 KiB of SQLAlchemy objects for 5 of text.
+    return Plan(
+        campaign_id=campaign.id,
+        layer=layer.name,
+        filters=layer.filters,
+        version=result_version(session, campaign=campaign),
+        sql=inline(connection, checked, keep=(_LIMIT, _OFFSET)),
+        count_sql=inline(connection, counted, keep=()),
+    )
+
+
+def published_page(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    filters: Filters,
+    limit: int,
+    offset: int,
+    whole: bool = False,
+) -> Published:
+    """A page of the campaign's layer, and how many features match in all.
+
+    With the plan known, one statement: the page, encoded by PostgreSQL and passed on as
+    the bytes it sent, beside the campaign's row. When that row says the plan is stale (the
+    campaign's results changed, it was renamed, withdrawn or deleted) the plan is built
+    again through the ORM, which also raises CampaignNotFound, and the page read once more.
+    """
+    key = (slug, name, filters, whole)
+    found = _plans.get(key)
+    for attempt in range(2):
+        if found is None:
+            campaign = published_campaign(session, slug=slug)
+            built = layer(session, campaign=campaign, name=name, filters=filters, whole=whole)
+            found = plan(session, layer=built)
+            with _memo_lock:
+                if len(_plans) >= _PLAN_ENTRIES:
+                    _plans.clear()
+                _plans[key] = found
+        row = (
+            session.connection()
+            .exec_driver_sql(
+                found.sql,
+                {_LIMIT: limit, _OFFSET: offset},
+                execution_options={TEXT_AS_BYTES: True},
+            )
+            .first()
+        )
+        if row is not None:
+            features, returned, *text, version = row
+            row_slug, status, title, licence = (part.decode() for part in text)
+            fresh = row_slug == slug and status != "draft" and version == found.version
+            # A second miss means the results changed again meanwhile: the page read is as
+            # current as any (the plan's SQL depends on the version only through the areas).
+            if fresh or (attempt == 1 and row_slug == slug and status != "draft"):
+                break
+        found = None
+    else:
+        raise CampaignNotFound(f"No campaign '{slug}'.")
+    campaign = Campaign(id=found.campaign_id, slug=slug, name=title, licence=licence, status=status)
+    session.info.setdefault(_VERSIONS, {})[campaign.id] = int(version)
+    matched = _matched(session, found, int(version), int(returned), limit=limit, offset=offset)
+    return Published(campaign, Page(features or b"", int(returned), matched))
+
+
+def _matched(
+    session: Session, found: Plan, version: int, returned: int, *, limit: int, offset: int
+) -> int:
     if 0 < returned < limit or (offset == 0 and not returned):
         # A short page is the last one: the total is known without counting.
-        return Page(text, returned, offset + returned)
-    counted = select(func.count()).select_from(layer.count_statement.order_by(None).subquery())
-    if layer.filters is None:
+        return offset + returned
+
+    def count() -> int:
+        return int(session.connection().exec_driver_sql(found.count_sql).scalar() or 0)
+
+    if found.filters is None:
         # Tags change with every submission, which the result version does not follow.
-        return Page(text, returned, int(session.scalar(counted) or 0))
+        return count()
     # Cameras and counts change only with the result version: a filter's count is kept for it
     # (a page of 1,000 cost as much again in counting 25,000 rows).
-    what = ("count", layer.name, repr(layer.filters))
-    total = memo(session, layer.campaign, what, lambda: int(session.scalar(counted) or 0))
-    return Page(text, returned, total)
+    return _remember((found.campaign_id, version, ("count", found.layer, found.filters)), count)
+
+
+def inline(connection: Connection, statement: Any, *, keep: tuple[str, ...] = ()) -> str:
+    """The statement as SQL text with its parameters quoted in, but for those named in `keep`.
+
+    Those stay `%(name)s` placeholders for the driver, and a literal % is doubled for it;
+    with none kept the text is plain SQL (COPY takes no parameters).
+    """
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    marks = {name: f"__decoders_bind_{name}__" for name in keep}
+    params = {**compiled.params, **{k: psycopg2.extensions.AsIs(v) for k, v in marks.items()}}
+    raw: Any = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        text = cursor.mogrify(str(compiled), params)
+    finally:
+        cursor.close()
+    sql = text.decode() if isinstance(text, bytes) else str(text)
+    if not keep:
+        return sql
+    sql = sql.replace("%", "%%")
+    for name, mark in marks.items():
+        if mark not in sql:
+            raise ValueError(f"{name} is not a parameter of the statement")
+        sql = sql.replace(mark, f"%({name})s")
+    return sql
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _text_as_bytes(
+    conn: Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: ExecutionContext | None,
+    executemany: bool,
+) -> None:
+    # psycopg2 decodes text into str; a page of features is passed on as it came instead
+    # (decoding and encoding again cost about 1 ms for 600 KB).
+    if context is not None and context.execution_options.get(TEXT_AS_BYTES):
+        psycopg2.extensions.register_type(psycopg2.extensions.BYTES, cursor)
 
 
 def feature(session: Session, *, layer: Layer, key: Any, fid: int) -> dict[str, Any] | None:

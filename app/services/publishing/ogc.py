@@ -153,32 +153,42 @@ def _for_timestamps(
     return bound(since, False), bound(until, True)
 
 
-def _layer(
-    session: Session, found: Collection, filters: Filters, limit: int = 1
-) -> publishing.Layer:
-    if found.kind == "cameras":
-        since, until = _for_timestamps(filters.since, filters.until)
-        filters = Filters(bbox=filters.bbox, status="confirmed", since=since, until=until)
-    whole = limit > publishing.WHOLE_ABOVE
-    campaign = found.campaign
-    return publishing.layer(
-        session, campaign=campaign, name=found.kind, filters=filters, whole=whole
-    )
+def _filters(kind: str, filters: Filters) -> Filters:
+    # Cameras: the confirmed ones, dated by a timestamp; counts take the filters as they are.
+    if kind != "cameras":
+        return filters
+    since, until = _for_timestamps(filters.since, filters.until)
+    return Filters(bbox=filters.bbox, status="confirmed", since=since, until=until)
+
+
+def _layer(session: Session, found: Collection) -> publishing.Layer:
+    filters = _filters(found.kind, Filters())
+    return publishing.layer(session, campaign=found.campaign, name=found.kind, filters=filters)
 
 
 def items(
-    session: Session, *, found: Collection, filters: Filters, limit: int, offset: int
-) -> publishing.Page:
-    """A page of the collection's features and how many match."""
-    if found.kind == "areas":
-        campaign, bbox = found.campaign, filters.bbox
-        features = density.areas(
-            session, campaign=campaign, bbox=bbox, limit=limit, offset=offset, tolerance=0.0
-        )
-        matched = density.count_areas(session, campaign=campaign, bbox=bbox)
-        return publishing.Page(",".join(map(dumps, features)), len(features), matched)
-    layer = _layer(session, found, filters, limit)
-    return publishing.page(session, layer=layer, limit=limit, offset=offset)
+    session: Session, *, collection_id: str, filters: Filters, limit: int, offset: int
+) -> tuple[Collection, publishing.Page]:
+    """The collection with this id (or NotFound) and a page of its features."""
+    slug, _, kind = collection_id.rpartition("-")
+    if kind in ("cameras", "counts") and slug:
+        # One statement for the page and the campaign (layers.published_page).
+        try:
+            found = publishing.published_page(
+                session, slug=slug, name=kind, filters=_filters(kind, filters), limit=limit,
+                offset=offset, whole=limit > publishing.WHOLE_ABOVE,
+            )  # fmt: skip
+        except NotFound:
+            raise CollectionNotFound(f"No collection '{collection_id}'.") from None
+        return Collection(found.campaign, kind), found.page
+    areas = collection(session, collection_id=collection_id)
+    campaign, bbox = areas.campaign, filters.bbox
+    features = density.areas(
+        session, campaign=campaign, bbox=bbox, limit=limit, offset=offset, tolerance=0.0
+    )
+    matched = density.count_areas(session, campaign=campaign, bbox=bbox)
+    encoded = ",".join(map(dumps, features)).encode()
+    return areas, publishing.Page(encoded, len(features), matched)
 
 
 def item(session: Session, *, found: Collection, feature_id: str) -> dict[str, Any]:
@@ -191,7 +201,7 @@ def item(session: Session, *, found: Collection, feature_id: str) -> dict[str, A
             feature = hits[0] if hits else None
         else:
             key = Camera.id if found.kind == "cameras" else TaskCount.task_id
-            layer = _layer(session, found, Filters())
+            layer = _layer(session, found)
             feature = publishing.feature(session, layer=layer, key=key, fid=fid)
     if feature is None:
         raise FeatureNotFound(f"No feature '{feature_id}' in {found.id}.")

@@ -86,6 +86,9 @@ def camera_imagery() -> Any:
         select(Tag.task_id)
         .join(CameraTag, CameraTag.tag_id == Tag.id)
         .where(CameraTag.camera_id == Camera.id)
+        # Two levels down from the cameras: without naming them, the subquery would take a
+        # `cameras` of its own and gather the tags of every camera.
+        .correlate(Camera)
         .scalar_subquery()
     )
     tasks = case(

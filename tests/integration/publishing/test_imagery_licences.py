@@ -101,6 +101,30 @@ def test_camera_features_say_what_imagery_they_rest_on(
     assert "Google Street View" in body["imagery_attributions"]
 
 
+def test_a_triangulated_camera_rests_on_its_own_tags_only(
+    client: TestClient, session: Session
+) -> None:
+    # Two triangulated cameras, each tagged from another panorama: neither may take on the
+    # other's imagery (the tags' subquery once read every camera's tags, not its own).
+    campaign, cams = _seed(session, "lic-own-tags")
+    mly = session.get_one(Task, cams["mapillary"].task_id)
+    other = make_camera(
+        session, campaign, lon=-73.985, lat=40.7502, task_id=cams["panoramax"].task_id,
+        n_panoramas=2, location_method="triangulated",
+    )  # fmt: skip
+    submission = make_tagged_submission(session, mly, make_user(session))
+    tag = session.query(Tag).filter(Tag.submission_id == submission.id).one()
+    session.add(CameraTag(camera_id=other.id, tag_id=tag.id))
+    session.flush()
+    body = client.get(f"/api/v1/campaigns/{campaign.slug}/cameras").json()
+    by_id = {f["id"]: f["properties"] for f in body["features"]}
+    assert by_id[other.id]["imagery_licences"] == ["CC-BY-SA-4.0", "etalab-2.0"]
+    assert by_id[other.id]["osm_compatible"] is True
+    assert by_id[cams["both"].id]["imagery_licences"] == [
+        "LicenseRef-Google-Maps-Terms", "etalab-2.0",
+    ]  # fmt: skip
+
+
 def test_counts_tags_and_csv_carry_the_licence(client: TestClient, session: Session) -> None:
     campaign, _ = _seed(session, "lic-counts")
     counts = client.get(f"/api/v1/campaigns/{campaign.slug}/counts").json()
