@@ -24,17 +24,21 @@ depends_on: str | Sequence[str] | None = None
 # statement of a VOLATILE function takes a fresh snapshot, so a retried pick sees what other
 # transactions committed meanwhile.
 
+# PL/pgSQL, not SQL: a PL/pgSQL function keeps its plans for the connection's life, an SQL one
+# plans its statement at every call.
 # Leases past their expiry are reclaimed by every lease request (no cron). Both rows are locked
 # with SKIP LOCKED, so reclaiming never waits: a lease whose task row is locked right now is
 # reclaimed by a later request; the lease-count trigger then frees the slot on the task row.
 _EXPIRE = """
 CREATE FUNCTION decoders_expire_stale(p_campaign bigint) RETURNS void
-LANGUAGE sql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
   UPDATE assignments SET status = 'expired', finished_at = now()
   WHERE id IN (
     SELECT a.id FROM assignments AS a JOIN tasks AS t ON t.id = a.task_id
     WHERE a.campaign_id = p_campaign AND a.status = 'live' AND a.expires_at <= now()
-    FOR UPDATE OF a, t SKIP LOCKED)
+    FOR UPDATE OF a, t SKIP LOCKED);
+END
 $$;
 """
 
@@ -136,7 +140,12 @@ CREATE FUNCTION decoders_lease(
   provider text, provider_id text, image_url text, image_tiles jsonb,
   lon double precision, lat double precision, captured_at date, heading double precision,
   licence text, attribution text, creator text, page_url text
-) LANGUAGE plpgsql VOLATILE AS $fn$
+) LANGUAGE plpgsql VOLATILE
+-- Every statement here is an index walk whatever the parameters: the generic plan, made once
+-- per connection, does as well as a custom one, which would be planned again at each call
+-- (measured: 0.6 ms of the 2.5 ms a lease cost).
+SET plan_cache_mode = force_generic_plan
+AS $fn$
 #variable_conflict use_column
 -- The caller's live lease ('live'), else a new lease on the best task left ('created'), else
 -- 'none' (nothing left for them), 'busy' (tasks are left but all were being handed out through
