@@ -123,7 +123,9 @@ def _call(
             {
                 "campaign_id": campaign_id,
                 "slug": slug,
-                "staff": has_role(user, "coordinator"),
+                # By id, the caller already holds the campaign: a draft answers campaign_closed
+                # as any other status than open. By slug, a draft exists only for coordinators.
+                "staff": campaign_id is not None or has_role(user, "coordinator"),
                 "user_id": user.id,
                 "signup_ref": user.signup_ref if guard > 0 else None,
                 "sibling_minutes": guard,
