@@ -9,8 +9,9 @@ decoders (lease, then submit 0-3 tags; 503 busy is retried and counted) for --se
 
 - floor: the same client on `GET /api/v1/health` at the largest client count, the framework's
   own speed on this machine (one pooled session and two tiny queries per request);
-- ceiling: the same transactions (app/sql files, same locks and writes) straight through
-  psycopg2 from as many threads, without HTTP, pydantic or the ORM.
+- ceiling: the same transactions (the decoders_lease and decoders_submit calls of migration
+  0009, without the session lookup) straight through psycopg2 from as many threads, without
+  HTTP, pydantic or the ORM.
 
 Per row it also reports new PostgreSQL sessions per second (pg_stat_database.sessions: a pool
 that churns opens connections all the time) and, for HTTP rows, the share of active backends
@@ -27,7 +28,6 @@ import hashlib
 import json
 import os
 import random
-import re
 import statistics
 import sys
 import threading
@@ -44,11 +44,11 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import migrate
+from app.services.decoding.assignment import FRESH_SUBMISSIONS, PAUSES, check_key
 from tests import db as testdb
 from tests.live import live_server
 
 DB_NAME = "decoders_bench_assignment"
-SQL = Path(__file__).resolve().parent.parent / "app" / "sql"
 
 
 def seed(dsn: str, tasks: int, users: int) -> tuple[str, int, list[tuple[int, str]]]:
@@ -277,113 +277,38 @@ def measure(dsn: str, path: str, clients: int, run: Callable[[], tuple[Tally, fl
     )
 
 
-def _psycopg(name: str) -> str:
-    """An app/sql file with psycopg2's %(name)s placeholders."""
-    return re.sub(r"(?<!:):(\w+)", r"%(\1)s", (SQL / f"{name}.sql").read_text())
-
-
 def sql_pair(
     cur: psycopg2.extensions.cursor, campaign_id: int, user_id: int, rng: random.Random
 ) -> bool:
-    """One lease and one submission through the statements the services run; False when done."""
-    cur.execute("SELECT pg_advisory_xact_lock(7301, %s)", (user_id,))
-    cur.execute(
-        "SELECT status, votes_per_task FROM campaigns WHERE id = %s FOR SHARE", (campaign_id,)
-    )
-    cur.execute(EXPIRE, {"campaign_id": campaign_id})
-    cur.execute(STATE, {"campaign_id": campaign_id, "user_id": user_id})
-    state = cur.fetchone()
-    cur.execute(
-        "SELECT id FROM assignments WHERE campaign_id = %s AND user_id = %s AND status = 'live'",
-        (campaign_id, user_id),
-    )
-    params = {
-        "campaign_id": campaign_id,
-        "user_id": user_id,
-        "votes": 3,
-        "lon": state[2],
-        "lat": state[3],
-        "sibling_ref": None,  # bench accounts have no sign-up address: no sybil guard
-        "sibling_minutes": 0,
-    }
-    cur.execute(NEAREST if state[2] is not None else FIRST, params)
-    row = cur.fetchone()
-    if row is None:
+    """One lease and one submission through the calls the services make; False when done."""
+    outcome = "busy"
+    while outcome == "busy":  # as the HTTP decoders: asked again at once
+        cur.execute(
+            "SELECT outcome, assignment_id FROM decoders_lease(%s, NULL, false, %s, NULL, 0, "
+            "%s, %s, %s::float8[])",
+            (campaign_id, user_id, FRESH_SUBMISSIONS, check_key(user_id), list(PAUSES)),
+        )
+        outcome, assignment_id = cur.fetchone()
         cur.connection.commit()
+    if outcome != "created":
         return False
-    task_id = row[0]
+    tags = [{"ordinal": i, **t, "base_heading": None, "base_pitch": None} for i, t in
+            enumerate(_tags(rng))]  # fmt: skip
+    counts = {"all": len(tags), "street_furniture": 0, "building": len(tags), "other": 0,
+              "dome_ptz": 0, "bullet": len(tags), "unknown_type": 0}  # fmt: skip
     cur.execute(
-        "SELECT * FROM tasks t JOIN panoramas p ON p.id = t.panorama_id WHERE t.id = %s", (task_id,)
-    )
-    cur.execute(
-        "INSERT INTO assignments (campaign_id, task_id, user_id, known_answer, expires_at, "
-        "created_at) VALUES (%s, %s, %s, false, now() + interval '20 minutes', now()) RETURNING id",
-        (campaign_id, task_id, user_id),
-    )
-    assignment_id = cur.fetchone()[0]
-    cur.connection.commit()
-    cur.execute("SELECT * FROM assignments WHERE id = %s FOR UPDATE", (assignment_id,))
-    cur.execute(
-        "SELECT id FROM submissions WHERE user_id = %s AND idempotency_key = 'x'", (user_id,)
-    )
-    cur.execute("SELECT * FROM campaigns WHERE id = %s FOR SHARE", (campaign_id,))
-    cur.execute("SELECT * FROM tasks WHERE id = %s FOR NO KEY UPDATE", (task_id,))
-    n = rng.randint(0, 3)
-    cur.execute(
-        "INSERT INTO submissions (campaign_id, task_id, user_id, assignment_id, idempotency_key, "
-        "request_hash, outcome, n_all, n_building, n_bullet, started_at) "
-        "VALUES (%s,%s,%s,%s,%s,'h',%s,%s,%s,%s,now()) RETURNING id",
+        "SELECT outcome FROM decoders_submit(%s, %s, %s, 'h', %s, NULL, NULL, NULL, %s, %s, 2)",
         (
-            campaign_id,
-            task_id,
-            user_id,
             assignment_id,
+            user_id,
             uuid.uuid4().hex,
-            "cameras" if n else "no_cameras",
-            n,
-            n,
-            n,
+            "cameras" if tags else "no_cameras",
+            json.dumps(counts),
+            json.dumps(tags),
         ),
-    )
-    sub_id = cur.fetchone()[0]
-    if n:
-        cur.execute(
-            "INSERT INTO tags (submission_id, task_id, user_id, ordinal, heading, pitch, zoom, "
-            "attachment, camera_type) SELECT %s, %s, %s, g, random() * 359, random() * 30, 1, "
-            "'building', 'bullet' FROM generate_series(0, %s - 1) g",
-            (sub_id, task_id, user_id, n),
-        )
-    cur.execute(
-        "UPDATE tasks SET valid_submissions = valid_submissions + 1 WHERE id = %s "
-        "AND valid_submissions < 3 RETURNING valid_submissions",
-        (task_id,),
-    )
-    if cur.fetchone()[0] >= 3:
-        cur.execute(
-            "UPDATE tasks SET status = 'complete', completed_at = now() WHERE id = %s", (task_id,)
-        )
-        cur.execute(
-            "INSERT INTO reconcile_jobs (task_id, campaign_id) VALUES (%s, %s) "
-            "ON CONFLICT DO NOTHING",
-            (task_id, campaign_id),
-        )
-    cur.execute(
-        "UPDATE assignments SET status = 'submitted', finished_at = now() WHERE id = %s",
-        (assignment_id,),
     )
     cur.connection.commit()
     return True
-
-
-EXPIRE = (
-    "UPDATE assignments SET status = 'expired', finished_at = now() WHERE id IN ("
-    "SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id WHERE a.campaign_id = "
-    "%(campaign_id)s AND a.status = 'live' AND a.expires_at <= now() "
-    "FOR UPDATE OF a, t SKIP LOCKED)"
-)
-STATE = _psycopg("decoder_state")
-NEAREST = _psycopg("next_task")
-FIRST = NEAREST.replace("c.pos <-> point(%(lon)s, %(lat)s)", "c.id")
 
 
 def sql_rows(

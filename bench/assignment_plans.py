@@ -6,14 +6,18 @@ Seeds a throwaway database `decoders_bench_plans` with one campaign of --tasks t
 mid-campaign state (30 % complete, 1 % with two votes, 10 % with one, the rest none), and one
 decoder per history length whose submissions lie on tasks that already have votes, mostly
 complete ones and some in the two-vote and one-vote tiers that the pick walks first (the case
-where their own history is in the way). For each decoder it runs the three statements of a lease
-request, each five times, and prints the median execution time (and with --plans the plan of
-the last run). The pick runs in a transaction that is rolled back, as it locks a row.
+where their own history is in the way). For each decoder it runs a lease request (one call of
+decoders_lease, migration 0009) five times, each in a transaction that is rolled back, with
+auto_explain reporting the statements run inside the call, and prints the median execution time
+of the decoder's state (three statements), the pick and the whole call (with --plans, the plan
+of the last pick).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -24,11 +28,17 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import migrate
-from bench.assignment import FIRST, NEAREST, STATE
+from app.services.decoding.assignment import FRESH_SUBMISSIONS, PAUSES, check_key
 from tests import db as testdb
 
 DB_NAME = "decoders_bench_plans"
-LOCK = "FOR NO KEY UPDATE OF t SKIP LOCKED"
+LEASE = "SELECT outcome FROM decoders_lease(%s, NULL, false, %s, NULL, 0, %s, %s, %s::float8[])"
+# auto_explain reports each statement run inside the call, with its plan and execution time.
+EXPLAIN_NESTED = (
+    "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; "
+    "SET auto_explain.log_nested_statements = on; SET auto_explain.log_analyze = on; "
+    "SET client_min_messages = log"
+)
 
 
 def seed(
@@ -121,20 +131,45 @@ def seed(
 ONLY_TIER_0 = "UPDATE tasks SET status = 'review' WHERE valid_submissions IN (1, 2)"
 
 
+def _kind(query: str) -> str | None:
+    """Which part of a lease request a statement reported by auto_explain is."""
+    if "decoders_lease(" in query:
+        return "whole call"
+    if "WITH RECURSIVE tiers" in query:
+        return "pick"
+    if "count(*)" in query or "t.pos[0]" in query:
+        return "decoder state"
+    return None
+
+
 def timed(
-    cur: psycopg2.extensions.cursor, query: str, params: dict[str, object], before: str = ""
-) -> tuple[float, str]:
-    """Median execution time (ms) of five runs, and the last plan."""
-    times, plan = [], ""
-    for _ in range(5):
-        if before:
-            cur.execute(before)
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + query, params)
-        lines = [r[0] for r in cur.fetchall()]
-        times.append(float(lines[-1].split(":")[1].split()[0]))
-        plan = "\n".join(lines)
-        cur.connection.rollback()
-    return statistics.median(times), plan
+    conn: psycopg2.extensions.connection, campaign_id: int, user_id: int, before: str = ""
+) -> tuple[dict[str, float], str]:
+    """Median execution time (ms) of each part over five calls, and the last pick's plan."""
+    runs: dict[str, list[float]] = collections.defaultdict(list)
+    plan = ""
+    with conn.cursor() as cur:
+        for _ in range(5):
+            if before:
+                cur.execute(before)
+            conn.notices.clear()
+            args = (campaign_id, user_id, FRESH_SUBMISSIONS, check_key(user_id), list(PAUSES))
+            cur.execute(LEASE, args)
+            assert cur.fetchone()[0] == "created"
+            parts: dict[str, float] = collections.defaultdict(float)
+            for notice in conn.notices:
+                found = re.search(r"duration: ([\d.]+) ms.*?Query Text: (.*?)\n(.*)", notice, re.S)
+                if found is None:
+                    continue
+                kind = _kind(found.group(2))
+                if kind is not None:
+                    parts[kind] += float(found.group(1))
+                if kind == "pick":
+                    plan = found.group(3)
+            for kind, ms in parts.items():
+                runs[kind].append(ms)
+            conn.rollback()
+    return {kind: statistics.median(ms) for kind, ms in runs.items()}, plan
 
 
 def main() -> None:
@@ -152,35 +187,27 @@ def main() -> None:
     try:
         # As the app's engine does (app/db.py): JIT never pays back on these short queries.
         conn = psycopg2.connect(dsn, options="-c jit=off")
+        conn.notices = collections.deque(maxlen=1000)
         with conn.cursor() as cur:
             campaign_id, users = seed(cur, args.tasks, histories)
             conn.commit()
-            for size, user_id in zip(histories, users, strict=True):
-                params = {"campaign_id": campaign_id, "user_id": user_id, "votes": 3}
-                cur.execute(STATE, params)
-                _, _, lon, lat = cur.fetchone()
-                conn.rollback()
-                pick = {**params, "lon": lon, "lat": lat}
-                chosen = NEAREST if lon is not None else FIRST
-                for name, query, values, before in (
-                    ("decoder state", STATE, params, ""),
-                    ("pick", chosen, pick, ""),
-                    ("pick, tier 0", chosen, pick, ONLY_TIER_0),
-                    # After a miss: the same pick as a plain read (app/services/decoding/pool.py).
-                    ("anything left", chosen.replace(LOCK, ""), pick, ""),
-                ):
-                    ms, plan = timed(cur, query, values, before)
-                    results.append((size, name, ms))
-                    if args.plans:
-                        print(f"\n-- {name}, decoder with {size} submissions\n{plan}")
+            cur.execute(EXPLAIN_NESTED)
+            conn.commit()
+        for size, user_id in zip(histories, users, strict=True):
+            for name, before in (("", ""), (", tier 0", ONLY_TIER_0)):
+                parts, plan = timed(conn, campaign_id, user_id, before)
+                for kind in ("decoder state", "pick", "whole call"):
+                    results.append((size, kind + name, parts.get(kind, float("nan"))))
+                if args.plans:
+                    print(f"\n-- pick{name}, decoder with {size} submissions\n{plan}")
         conn.close()
     finally:
         if not args.keep:
             testdb.drop_database(DB_NAME)
-    print(f"\n{args.tasks} tasks; median of 5 EXPLAIN ANALYZE execution times")
-    print(f"{'submissions':>11}  {'statement':14} {'ms':>7}")
+    print(f"\n{args.tasks} tasks; median of 5 calls, execution times under auto_explain")
+    print(f"{'submissions':>11}  {'statement':22} {'ms':>7}")
     for size, name, ms in results:
-        print(f"{size:11d}  {name:14} {ms:7.3f}")
+        print(f"{size:11d}  {name:22} {ms:7.3f}")
 
 
 if __name__ == "__main__":

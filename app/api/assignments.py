@@ -37,7 +37,6 @@ from app.schemas.decoding import (
 )
 from app.schemas.imagery import Attribution, ImageTiles
 from app.services import decoding, imagery
-from app.services.campaigns import visible_campaign
 from app.services.decoding import Lease
 from app.settings import Settings
 
@@ -46,7 +45,6 @@ router = APIRouter(tags=["decoding"])
 
 def _read(lease: Lease, settings: Settings) -> AssignmentRead:
     pano = lease.panorama
-    lon, lat = decoding.panorama_position(pano)
     # Mapillary URLs expire: resolved now (cached while valid), never stored.
     image = imagery.viewer_image(pano, settings=settings)
     credit = imagery.credit(pano)
@@ -57,15 +55,15 @@ def _read(lease: Lease, settings: Settings) -> AssignmentRead:
         task=TaskRead(
             id=lease.task.id,
             # Hidden known-answer tasks must look like any other task.
-            known_answer=lease.task.is_tutorial and lease.task.known_answer is not None,
+            known_answer=lease.task.is_tutorial and lease.task.known,
             panorama=PanoramaRead(
                 provider=pano.provider,
                 image_url=image.image_url,
                 image_expires_at=image.expires_at,
                 image_tiles=ImageTiles.model_validate(image.tiles) if image.tiles else None,
                 pano_id=pano.provider_id if pano.provider != "equirect" else None,
-                lat=lat,
-                lon=lon,
+                lat=lease.lat,
+                lon=lease.lon,
                 captured_at=pano.captured_at,
                 heading=pano.heading,
                 attribution=Attribution.model_validate(credit) if credit else None,
@@ -105,8 +103,7 @@ def lease_next_task(
 
     503 `busy` with Retry-After when tasks are left for you but all are being handed out.
     """
-    campaign = visible_campaign(session, slug=slug, user=user)
-    lease = decoding.next_task_for(session, campaign=campaign, user=user)
+    lease = decoding.lease_in(session, slug=slug, user=user)
     if lease is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     if not lease.created:
@@ -141,7 +138,7 @@ def submit(
     """Store your answer once (a retry with the same idempotency key returns the original)."""
     stored = decoding.submit(session, assignment_id=assignment_id, user=user, payload=payload)
     return SubmissionResult(
-        id=stored.submission.id, task_id=stored.submission.task_id, feedback=stored.feedback
+        id=stored.submission_id, task_id=stored.task_id, feedback=stored.feedback
     )
 
 

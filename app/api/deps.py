@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -57,6 +57,9 @@ def get_stream_opener(request: Request) -> Callable[[], Connection]:
     return engine.connect
 
 
+# The dependencies below that neither read nor write run on the event loop (async def): a sync
+# dependency is a hop to a worker thread and back, which on the decoding loop cost more than
+# the work (issue 14).
 async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
@@ -107,12 +110,12 @@ def get_auth(request: Request, session: SessionDep) -> accounts.Resolved | None:
 AuthDep = Annotated[accounts.Resolved | None, Depends(get_auth)]
 
 
-def get_optional_user(resolved: AuthDep) -> User | None:
+async def get_optional_user(resolved: AuthDep) -> User | None:
     """The caller, or None when anonymous."""
     return resolved.user if resolved else None
 
 
-def get_current_user(resolved: AuthDep) -> User:
+async def get_current_user(resolved: AuthDep) -> User:
     """The caller, or 401."""
     if resolved is None:
         raise NotAuthenticated("Sign in or register first.")
@@ -123,10 +126,10 @@ OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(role: str) -> Callable[[User], User]:
+def require_role(role: str) -> Callable[[User], Coroutine[None, None, User]]:
     """A dependency admitting `role` and above."""
 
-    def dependency(user: CurrentUser) -> User:
+    async def dependency(user: CurrentUser) -> User:
         if not accounts.has_role(user, role):
             raise InsufficientRole(f"This needs the {role} role.")
         return user

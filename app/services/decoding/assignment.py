@@ -1,38 +1,86 @@
-"""Leases: one per decoder and campaign, on the best task left for them (DESIGN §3, §4)."""
+"""Leases: one per decoder and campaign, on the best task left for them (DESIGN §3, §4).
+
+A lease request is one call of the database function `decoders_lease` (migration 0011): the
+advisory lock, the campaign's share lock, expiry of stale leases, the decoder's state, the
+live lease, the pick with its retries and the insert run there in one round trip.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import (
     AssignmentNotFound,
+    Busy,
     CampaignClosed,
+    CampaignNotFound,
     DecoderSuspended,
     LeaseExpired,
     LeaseRace,
     LeaseUsed,
     NotYourLease,
 )
-from app.models import Assignment, Campaign, Panorama, Task, User
-from app.services.decoding import pool
+from app.models import Assignment, Campaign, Panorama, User
+from app.services.accounts import has_role
+from app.services.campaigns import visible_campaign
 from app.settings import get_settings
+
+# A pick that finds every candidate locked waits this long before each new attempt. Locks on
+# task rows are held by lease and submit transactions of a few milliseconds; after the last
+# pause the request gives up with 503 busy rather than keep a thread and a connection.
+PAUSES = (0.0, 0.005, 0.02, 0.05)
+# Below this many answers in a campaign an account is "fresh": it is kept off the tasks that
+# accounts registered from its address leased lately (issue 10.4, sibling_guard_minutes).
+# A person voting twice on one task through two new accounts is the cheap attack; an
+# established account has a track record the reliability model and the moderators see.
+FRESH_SUBMISSIONS = 20
+
+_LEASE = text(
+    "SELECT * FROM decoders_lease(:campaign_id, :slug, :staff, :user_id, :signup_ref, "
+    ":sibling_minutes, :fresh_below, :check_key, :pauses)"
+).bindparams(bindparam("pauses", type_=ARRAY(DOUBLE_PRECISION)))
+
+
+@dataclass(frozen=True)
+class LeasedAssignment:
+    """The lease itself: its id and when it ends."""
+
+    id: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class LeasedTask:
+    """The leased task as a decoder may see it (`known`: it has a known answer)."""
+
+    id: int
+    campaign_id: int
+    is_tutorial: bool
+    known: bool
 
 
 @dataclass(frozen=True)
 class Lease:
-    """A live assignment with its task, panorama and whether it was just created."""
+    """A live assignment with its task, panorama and whether it was just created.
 
-    assignment: Assignment
-    task: Task
+    The panorama is a transient object (not in the session), made from the call's row for the
+    imagery functions that read it.
+    """
+
+    assignment: LeasedAssignment
+    task: LeasedTask
     panorama: Panorama
+    lon: float
+    lat: float
     created: bool
     tasks_done: int
     tutorial_remaining: int
@@ -54,68 +102,71 @@ def lock_campaign(session: Session, *, campaign_id: int) -> Campaign:
     ).one()
 
 
-def _known_answer_turn(*, campaign: Campaign, user_id: int, done: int) -> bool:
-    """Whether this lease is a hidden known-answer check, with probability 1/M.
+def check_key(user_id: int) -> bytes:
+    """The decoder's key for the schedule of hidden known-answer checks (decoders_check_turn).
 
-    A keyed hash of (campaign, decoder, tasks done) rather than every M-th task: a fixed schedule
-    would let a client predict the checks from its own count and answer those carefully, and a
-    keyed hash, unlike a random draw, makes simulations and tests reproducible.
+    Derived from the app's secret, which never reaches the database; the checks are 1 in M
+    by a keyed hash of (campaign, tasks done) rather than every M-th task, which a client
+    could predict from its own count.
     """
-    every = campaign.known_answer_every
-    if not every:
-        return False
-    key = get_settings().secret_key.get_secret_value().encode()
-    message = f"{campaign.id}:{user_id}:{done}".encode()
-    digest = hmac.new(key, message, hashlib.sha256).digest()
-    return int.from_bytes(digest[:8], "big") % every == 0
+    secret = get_settings().secret_key.get_secret_value().encode()
+    return hmac.new(secret, f"known-answer-checks:{user_id}".encode(), hashlib.sha256).digest()
 
 
-def _kinds(campaign: Campaign, *, user_id: int, state: pool.DecoderState) -> list[pool.Kind]:
-    """Tutorial first, a hidden known-answer task 1 in M, else the best task of the pool."""
-    kinds = []
-    if state.tutorials_done < campaign.tutorial_tasks:
-        kinds.append(pool.Kind.TUTORIAL)
-    if _known_answer_turn(campaign=campaign, user_id=user_id, done=state.done):
-        kinds.append(pool.Kind.KNOWN)
-    kinds.append(pool.Kind.POOL)
-    return kinds
-
-
-def _task_and_panorama(session: Session, task_id: int) -> tuple[Task, Panorama]:
-    task, panorama = session.execute(
-        select(Task, Panorama)
-        .join(Panorama, Panorama.id == Task.panorama_id)
-        .where(Task.id == task_id)
-        .execution_options(populate_existing=True)
-    ).one()
-    return task, panorama
-
-
-def _lease(
-    session: Session,
-    assignment: Assignment,
-    *,
-    created: bool,
-    campaign: Campaign,
-    state: pool.DecoderState,
-) -> Lease:
-    task, panorama = _task_and_panorama(session, assignment.task_id)
-    return Lease(
-        assignment=assignment,
-        task=task,
-        panorama=panorama,
-        created=created,
-        tasks_done=state.done,
-        tutorial_remaining=max(0, campaign.tutorial_tasks - state.tutorials_done),
+def _call(
+    session: Session, *, user: User, campaign_id: int | None, slug: str | None
+) -> Lease | None:
+    guard = get_settings().sibling_guard_minutes
+    try:
+        row = session.execute(
+            _LEASE,
+            {
+                "campaign_id": campaign_id,
+                "slug": slug,
+                # By id, the caller already holds the campaign: a draft answers campaign_closed
+                # as any other status than open. By slug, a draft exists only for coordinators.
+                "staff": campaign_id is not None or has_role(user, "coordinator"),
+                "user_id": user.id,
+                "signup_ref": user.signup_ref if guard > 0 else None,
+                "sibling_minutes": guard,
+                "fresh_below": FRESH_SUBMISSIONS,
+                "check_key": check_key(user.id),
+                "pauses": list(PAUSES),
+            },
+        ).one()
+    except IntegrityError as exc:  # the partial unique indexes: a lease appeared meanwhile
+        raise LeaseRace("A lease was just created for you; ask again.") from exc
+    outcome = row.outcome
+    if outcome == "not_found":
+        raise CampaignNotFound(f"No campaign '{slug if slug is not None else campaign_id}'.")
+    if outcome == "closed":
+        raise CampaignClosed(f"Campaign '{row.campaign_slug}' is {row.campaign_status}.")
+    if outcome == "none":
+        return None
+    if outcome == "busy":
+        raise Busy("Every task left for you is being handed out right now; ask again in a moment.")
+    panorama = Panorama(
+        provider=row.provider,
+        provider_id=row.provider_id,
+        image_url=row.image_url,
+        image_tiles=row.image_tiles,
+        captured_at=row.captured_at,
+        heading=row.heading,
+        licence=row.licence,
+        attribution=row.attribution,
+        creator=row.creator,
+        page_url=row.page_url,
     )
-
-
-def _usable(lease: Lease, campaign: Campaign) -> bool:
-    """Whether a live lease can still take an answer (its task may have filled or left)."""
-    task = lease.task
-    if lease.assignment.expires_at <= datetime.now(UTC) or task.status not in ("open", "review"):
-        return False
-    return task.is_tutorial or task.valid_submissions < campaign.votes_per_task
+    return Lease(
+        assignment=LeasedAssignment(row.assignment_id, row.expires_at),
+        task=LeasedTask(row.task_id, row.campaign_id, row.is_tutorial, row.known),
+        panorama=panorama,
+        lon=float(row.lon),
+        lat=float(row.lat),
+        created=outcome == "created",
+        tasks_done=int(row.done),
+        tutorial_remaining=max(0, int(row.tutorial_tasks) - int(row.tutorials_done)),
+    )
 
 
 def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease | None:
@@ -124,57 +175,16 @@ def next_task_for(session: Session, *, campaign: Campaign, user: User) -> Lease 
     Raises Busy (503) when tasks are left for the caller but all are being leased right now.
     """
     check_not_suspended(user)
-    # One decoder's requests (two tabs, a double click) are serialised; different decoders
-    # never wait on each other here.
-    session.execute(text("SELECT pg_advisory_xact_lock(7301, CAST(:u AS int))"), {"u": user.id})
-    campaign = lock_campaign(session, campaign_id=campaign.id)
-    if campaign.status != "open":
-        raise CampaignClosed(f"Campaign '{campaign.slug}' is {campaign.status}.")
-    pool.expire_stale(session, campaign_id=campaign.id)
-    state = pool.decoder_state(
-        session, campaign_id=campaign.id, user_id=user.id, signup_ref=user.signup_ref
-    )
-    live = session.scalars(
-        select(Assignment).where(
-            Assignment.campaign_id == campaign.id,
-            Assignment.user_id == user.id,
-            Assignment.status == "live",
-        )
-    ).one_or_none()
-    if live is not None:
-        current = _lease(session, live, created=False, campaign=campaign, state=state)
-        if _usable(current, campaign):
-            return current
-        # A full, complete or excluded task must not be handed back until the lease expires.
-        end_lease(session, live)
-    kinds = _kinds(campaign, user_id=user.id, state=state)
-    task_id = pool.pick(session, campaign=campaign, user_id=user.id, state=state, kinds=kinds)
-    if task_id is None:
-        return None
-    task, panorama = _task_and_panorama(session, task_id)
-    now = datetime.now(UTC)
-    assignment = Assignment(
-        campaign_id=campaign.id,
-        task_id=task_id,
-        user_id=user.id,
-        known_answer=task.known_answer is not None,
-        created_at=now,
-        expires_at=now + timedelta(minutes=campaign.lease_minutes),
-    )
-    session.add(assignment)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # the partial unique indexes: a lease appeared meanwhile
-        raise LeaseRace("A lease was just created for you; ask again.") from exc
-    # A new lease changes no submission count: the state read above still holds.
-    return Lease(
-        assignment=assignment,
-        task=task,
-        panorama=panorama,
-        created=True,
-        tasks_done=state.done,
-        tutorial_remaining=max(0, campaign.tutorial_tasks - state.tutorials_done),
-    )
+    return _call(session, user=user, campaign_id=campaign.id, slug=None)
+
+
+def lease_in(session: Session, *, slug: str, user: User) -> Lease | None:
+    """next_task_for by the campaign's slug, which the same call looks up (a draft only for
+    coordinators, as visible_campaign)."""
+    if user.suspended_at is not None:
+        visible_campaign(session, slug=slug, user=user)  # an unknown campaign is a 404 first
+    check_not_suspended(user)
+    return _call(session, user=user, campaign_id=None, slug=slug)
 
 
 def check_not_suspended(user: User) -> None:

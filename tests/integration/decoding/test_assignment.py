@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Assignment, Task
@@ -229,3 +229,32 @@ def test_task_without_known_answer_is_sql_null(session: Session) -> None:
         text("SELECT known_answer IS NULL FROM tasks WHERE id = :id"), {"id": task.id}
     ).scalar_one()
     assert stored is True
+
+
+def test_a_lease_and_an_answer_are_one_statement_each_after_the_login(
+    client: TestClient, session: Session
+) -> None:
+    # Issue 14: each statement is a round trip; the decoding loop's steps run in one call each.
+    campaign = make_campaign(session, tutorial_tasks=0)
+    make_task(session, campaign)
+    headers = bearer(session, make_user(session))
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):  # the test's own
+            statements.append(statement)
+
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        body = lease(client, campaign.slug, headers)
+        leasing, statements[:] = list(statements), []
+        answer = submission("one-call-1", tag())
+        response = client.post(
+            f"/api/v1/assignments/{body['id']}/submission", json=answer, headers=headers
+        )
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert response.status_code == 201, response.text
+    assert len(leasing) == 2 and "decoders_lease" in leasing[1]
+    assert len(statements) == 2 and "decoders_submit" in statements[1]

@@ -106,7 +106,7 @@ def test_a_task_made_a_tutorial_leaves_the_imagery_counted(
     client: TestClient, session: Session
 ) -> None:
     # The metadata is kept per result version; a tutorial's panorama is not the campaign's
-    # data, so making a task one is a new version (migration 0009), without a reconciliation.
+    # data, so making a task one is a new version (migration 0010), without a reconciliation.
     campaign = _seed(session, "plan-tutorial", n=1)
     tasks = [make_task(session, campaign, lon=-73.99 + i * 0.001, lat=40.75) for i in range(2)]
     url = "/api/v1/campaigns/plan-tutorial/cameras"
