@@ -162,6 +162,7 @@ DECLARE
   v_kinds text[] := '{}';
   v_kind text;
   v_pause double precision;
+  v_attempt integer := 0;
   v_busy boolean;
   v_task bigint;
 BEGIN
@@ -239,20 +240,22 @@ BEGIN
     -- locks on task rows are held by lease and submit transactions of a few milliseconds.
     -- A hidden known-answer pick is opportunistic: when those are taken it falls through to
     -- the pool instead of waiting.
+    -- Sybil guard (issue 10.4), steered away, not excluded: a fresh account's first pass
+    -- skips the tasks its siblings leased lately, for every kind; only when that pass finds
+    -- nothing free for it (and nothing it could have is merely being handed out, or this is
+    -- the last attempt) does a second pass without the guard give it one of those tasks,
+    -- rather than nothing or a 503: accounts behind one shared address are never starved.
     <<attempts>>
     FOREACH v_pause IN ARRAY p_pauses LOOP
+      v_attempt := v_attempt + 1;
       IF v_pause > 0 THEN
         PERFORM pg_sleep(v_pause);
       END IF;
-      v_busy := false;
-      FOREACH v_kind IN ARRAY v_kinds LOOP
-        -- Steered away, not excluded: a fresh account's first pass skips the tasks its
-        -- siblings leased lately; when only those are left for it (and none is being handed
-        -- out right now), a second pass without the guard gives it one of them rather than
-        -- nothing, so accounts behind one shared address are never starved.
-        v_guard := v_sibling;
-        <<passes>>
-        LOOP
+      v_guard := v_sibling;
+      <<passes>>
+      LOOP
+        v_busy := false;
+        FOREACH v_kind IN ARRAY v_kinds LOOP
           IF v_kind <> 'pool' THEN
             -- Tutorial and hidden known-answer tasks are few (ix_tasks_known_open): simply
             -- sorted, fullest first, then priority, then nearest. Tutorial tasks take any
@@ -284,40 +287,39 @@ BEGIN
 {nearest}
           END IF;
           EXIT attempts WHEN v_task IS NOT NULL;
-          IF v_kind <> 'known' THEN
-            -- Nothing unlocked: is a task left at all, locked by others or not? A plain read
-            -- never waits on a lock. A lease past its expiry that could not be reclaimed yet
-            -- because its task row was locked frees a slot in a moment, so it counts too.
-            v_busy := EXISTS (
-              SELECT 1 FROM tasks AS t
-              WHERE t.campaign_id = c.id AND t.status = 'open'
-                AND t.is_tutorial = (v_kind = 'tutorial')
-                AND (v_kind = 'pool' OR t.known_answer IS NOT NULL)
-                AND (v_kind = 'tutorial' OR t.valid_submissions + t.leased < c.votes_per_task)
-                AND NOT EXISTS (
-                  SELECT 1 FROM assignments AS a
-                  WHERE a.user_id = p_user AND a.task_id = t.id
-                    AND a.status IN ('submitted', 'skipped'))
-                AND NOT EXISTS (
-                  SELECT 1 FROM submissions AS s
-                  WHERE s.user_id = p_user AND s.campaign_id = c.id AND s.task_id = t.id)
-                AND (v_guard IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM assignments AS a JOIN users AS u ON u.id = a.user_id
-                  WHERE a.task_id = t.id AND u.signup_ref = v_guard AND a.user_id <> p_user
-                    AND a.created_at > now() - make_interval(mins => p_sibling_minutes)))
-            ) OR EXISTS (
-              SELECT 1 FROM assignments AS a JOIN tasks AS t ON t.id = a.task_id
-              WHERE a.campaign_id = c.id AND a.status = 'live' AND a.expires_at <= now()
-                AND t.status = 'open' AND t.is_tutorial = (v_kind = 'tutorial')
-                AND a.user_id <> p_user
-            );
-            EXIT passes WHEN v_busy;
-          END IF;
-          EXIT passes WHEN v_guard IS NULL;
-          v_guard := NULL;
-        END LOOP passes;
-        EXIT WHEN v_busy;
-      END LOOP;
+          CONTINUE WHEN v_kind = 'known';
+          -- Nothing unlocked: is a task left at all, locked by others or not? A plain read
+          -- never waits on a lock. A lease past its expiry that could not be reclaimed yet
+          -- because its task row was locked frees a slot in a moment, so it counts too.
+          v_busy := EXISTS (
+            SELECT 1 FROM tasks AS t
+            WHERE t.campaign_id = c.id AND t.status = 'open'
+              AND t.is_tutorial = (v_kind = 'tutorial')
+              AND (v_kind = 'pool' OR t.known_answer IS NOT NULL)
+              AND (v_kind = 'tutorial' OR t.valid_submissions + t.leased < c.votes_per_task)
+              AND NOT EXISTS (
+                SELECT 1 FROM assignments AS a
+                WHERE a.user_id = p_user AND a.task_id = t.id
+                  AND a.status IN ('submitted', 'skipped'))
+              AND NOT EXISTS (
+                SELECT 1 FROM submissions AS s
+                WHERE s.user_id = p_user AND s.campaign_id = c.id AND s.task_id = t.id)
+              AND (v_guard IS NULL OR NOT EXISTS (
+                SELECT 1 FROM assignments AS a JOIN users AS u ON u.id = a.user_id
+                WHERE a.task_id = t.id AND u.signup_ref = v_guard AND a.user_id <> p_user
+                  AND a.created_at > now() - make_interval(mins => p_sibling_minutes)))
+          ) OR EXISTS (
+            SELECT 1 FROM assignments AS a JOIN tasks AS t ON t.id = a.task_id
+            WHERE a.campaign_id = c.id AND a.status = 'live' AND a.expires_at <= now()
+              AND t.status = 'open' AND t.is_tutorial = (v_kind = 'tutorial')
+              AND a.user_id <> p_user
+          );
+          EXIT WHEN v_busy;
+        END LOOP;
+        EXIT passes WHEN v_guard IS NULL;
+        EXIT passes WHEN v_busy AND v_attempt < cardinality(p_pauses);
+        v_guard := NULL;
+      END LOOP passes;
       IF NOT v_busy THEN
         outcome := 'none';
         RETURN NEXT;

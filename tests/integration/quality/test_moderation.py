@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from app.models import Campaign, Task, TaskCount
+from app.models import Assignment, Campaign, Task, TaskCount, User
+from app.services import decoding
 from app.services.reconciliation.run import reconcile_task
 from app.settings import get_settings
 from tests.factories import bearer, make_campaign, make_task, make_user, submission, tag
@@ -162,6 +166,62 @@ def test_steering_never_starves_accounts_behind_one_address(
         assert done.status_code == 201, done.text
     session.refresh(only)
     assert only.status == "complete"
+
+
+def test_a_check_a_sibling_took_comes_after_a_free_pool_task(
+    client: TestClient, session: Session
+) -> None:
+    # Every lease is a hidden check turn (1 in 1): the one check task, then the pool.
+    campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=1, votes_per_task=3)
+    check = make_task(session, campaign, known_answer=[])
+    free = make_task(session, campaign)
+    a, b = (_register(client) for _ in "ab")
+    assert _lease(client, campaign, a) == check.id
+    # Steering covers every kind of task before any pass without it: the sibling's check
+    # comes after the pool task nobody from its address took.
+    assert _lease(client, campaign, b) == free.id
+
+
+def test_a_sibling_task_rather_than_busy_when_the_others_stay_locked(
+    live_database_url: str,
+) -> None:
+    """A fresh account whose only other task stays locked through every pause gets the task
+    its sibling took (the guard steers; it never turns "a task is free" into a 503)."""
+    engine = create_engine(live_database_url)
+    ref = f"ref-{uuid.uuid4().hex[:8]}"
+    try:
+        with Session(engine) as setup:
+            campaign = make_campaign(
+                setup, tutorial_tasks=0, known_answer_every=0, votes_per_task=3
+            )
+            taken = make_task(setup, campaign)
+            locked = make_task(setup, campaign, lon=-73.9, lat=40.7)
+            first, second = make_user(setup), make_user(setup)
+            first.signup_ref = second.signup_ref = ref
+            setup.add(
+                Assignment(
+                    campaign_id=campaign.id,
+                    task_id=taken.id,
+                    user_id=first.id,
+                    expires_at=datetime.now(UTC) + timedelta(minutes=30),
+                )
+            )
+            setup.commit()
+            campaign_id, taken_id, locked_id, second_id = (
+                campaign.id, taken.id, locked.id, second.id
+            )  # fmt: skip
+        with engine.connect() as holder, holder.begin():
+            holder.execute(text("SELECT 1 FROM tasks WHERE id = :t FOR UPDATE"), {"t": locked_id})
+            with Session(engine) as s:
+                lease = decoding.next_task_for(
+                    s,
+                    campaign=s.get_one(Campaign, campaign_id),
+                    user=s.get_one(User, second_id),
+                )
+                assert lease is not None and lease.task.id == taken_id
+                s.rollback()
+    finally:
+        engine.dispose()
 
 
 def test_the_guard_can_be_turned_off(
