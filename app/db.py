@@ -58,6 +58,9 @@ def make_engine(
     return create_engine(
         url,
         pool_pre_ping=True,
+        # Published pages pass PostgreSQL's bytes straight into UTF-8 responses
+        # (publishing.layers): whatever the server's or the database's default, UTF-8.
+        client_encoding="utf8",
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,

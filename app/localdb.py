@@ -236,14 +236,19 @@ def _psql(db: LocalDb, sql: str, *, dbname: str = "postgres") -> str:
 
 def create_database(db: LocalDb, name: str) -> None:
     """Create a database with PostGIS on the local cluster if it does not exist."""
-    for _ in range(30):
+    # pg_ctl -w returned once the server took connections; after a crash (recovery) on a busy
+    # machine it may still refuse a moment longer: wait on it, with a deadline, not a count.
+    deadline = time.monotonic() + 90
+    while True:
         try:
             exists = _psql(db, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
             break
-        except LocalDbError:
+        except LocalDbError as exc:
+            if time.monotonic() > deadline:
+                raise LocalDbError(
+                    f"the local server on port {db.port} does not answer: {exc}"
+                ) from exc
             time.sleep(0.5)
-    else:
-        raise LocalDbError(f"the local server on port {db.port} does not answer")
     if exists != "1":
         _psql(db, f'CREATE DATABASE "{name}"')
     _psql(db, "CREATE EXTENSION IF NOT EXISTS postgis", dbname=name)

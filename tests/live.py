@@ -45,7 +45,12 @@ def live_server(
         **(env or {}),
     }
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    cmd += ["--port", str(port), "--workers", str(workers)]
+    # uvicorn's supervisor kills a worker that misses a 5 s health ping, dropping every
+    # connection it holds. On a machine shared at load 10+ that is the likely cause of a
+    # "Server disconnected" seen once in the hundred-decoder test; tests give it longer.
+    cmd += ["--timeout-worker-healthcheck", "60"]
+    cmd += ["--log-level", os.environ.get("DECODERS_TEST_SERVER_LOG", "warning")]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=environ)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -141,7 +141,7 @@ class KnownImportRead(BaseModel):
 def import_known_answers(
     slug: str,
     file: UploadDep,
-    _: CoordinatorUser,
+    user: CoordinatorUser,
     session: SessionDep,
     use: Annotated[
         KnownUse | None, Query(description="Also use the tasks as tutorials or hidden checks.")
@@ -155,7 +155,7 @@ def import_known_answers(
         raise ImportFailed(f"The CSV is not UTF-8 text: {exc.reason}.") from exc
     try:
         done = quality.import_known(
-            session, campaign=campaign, lines=io.StringIO(text, newline=""), use=use
+            session, campaign=campaign, lines=io.StringIO(text, newline=""), use=use, by=user
         )
     except csv.Error as exc:  # a NUL byte, an unclosed quote: not a CSV the reader can go on with
         raise ImportFailed(f"The CSV cannot be read: {exc}.") from exc

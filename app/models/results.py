@@ -149,6 +149,8 @@ class DecoderQuality(Base):
     known_tags: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sensitivity: Mapped[float | None] = mapped_column(Float)
     false_alarm: Mapped[float | None] = mapped_column(Float)
+    # The looks the model counted for these rates (its exposure; migration 0009).
+    looks: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

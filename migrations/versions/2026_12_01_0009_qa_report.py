@@ -26,6 +26,9 @@ def upgrade() -> None:
         sa.Column("report", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     )
     op.add_column("qa_samples", sa.Column("reported_at", sa.DateTime(timezone=True), nullable=True))
+    # The looks the reliability model counted for the decoder at the last campaign run (its
+    # exposure): moderation's credible bounds must rest on the same evidence as the rates.
+    op.add_column("decoder_quality", sa.Column("looks", sa.Integer(), nullable=True))
     # The report is published metadata now: a new sample or a new report is a new result
     # version (migration 0007), so cached metadata, pages and ETags follow it.
     op.execute(
@@ -37,5 +40,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER qa_samples_result_version ON qa_samples")
+    op.drop_column("decoder_quality", "looks")
     op.drop_column("qa_samples", "reported_at")
     op.drop_column("qa_samples", "report")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import DecoderQuality, Submission, User
+from app.models import DecoderQuality, Submission, Task, User
 from app.schemas.accounts import UserStats
 
 
@@ -21,7 +21,18 @@ def user_stats(session: Session, *, user_id: int) -> UserStats:
             func.coalesce(func.sum(Submission.n_all), 0).label("cameras_tagged"),
             func.count().filter(Submission.outcome == "no_cameras").label("no_camera_tasks"),
             func.count().filter(Submission.outcome == "problem").label("problems_reported"),
-        ).where(Submission.user_id == user_id)
+            # What counts in the published outputs: votes on pool tasks that are not excluded
+            # (tutorial answers and problem reports are not votes).
+            func.count()
+            .filter(
+                Submission.outcome != "problem",
+                Task.is_tutorial.is_(False),
+                Task.status != "excluded",
+            )
+            .label("votes"),
+        )
+        .join(Task, Task.id == Submission.task_id)
+        .where(Submission.user_id == user_id)
     ).one()
     quality = session.execute(
         select(
@@ -42,5 +53,5 @@ def user_stats(session: Session, *, user_id: int) -> UserStats:
         known_answer_recall=matched / cameras if cameras else None,
         known_answer_precision=matched / tags if tags else None,
         suspended_at=suspended_at,
-        answers_counted=0 if suspended_at is not None else int(row.tasks_done),
+        answers_counted=0 if suspended_at is not None else int(row.votes),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,12 +47,14 @@ WHOLE_ABOVE = 2000
 T = TypeVar("T")
 _VERSIONS = "result_versions"
 # Metadata and area kinds per (campaign, result version): a few hundred bytes each.
+# Both caches evict the least recently used entry: a client sending ever new filters (a bbox
+# per request) pushes out only entries nobody reads, not every campaign's at once.
 _MEMO_ENTRIES = 4096
-_memo: dict[Hashable, Any] = {}
+_memo: OrderedDict[Hashable, Any] = OrderedDict()
 _memo_lock = threading.Lock()
 # Compiled pages per (slug, layer, filters, whole): a few kilobytes of SQL each.
 _PLAN_ENTRIES = 512
-_plans: dict[Hashable, Plan] = {}
+_plans: OrderedDict[Hashable, Plan] = OrderedDict()
 # An execution option: text columns come back as the bytes PostgreSQL sent (UTF-8), not str.
 TEXT_AS_BYTES = "decoders_text_as_bytes"
 _LIMIT, _OFFSET = "page_limit", "page_offset"
@@ -181,12 +184,13 @@ def memo(session: Session, campaign: Campaign, what: Hashable, build: Callable[[
 def _remember(key: Hashable, build: Callable[[], T]) -> T:
     with _memo_lock:
         if key in _memo:
+            _memo.move_to_end(key)
             return cast(T, _memo[key])
     value = build()
     with _memo_lock:
-        if len(_memo) >= _MEMO_ENTRIES:
-            _memo.clear()
         _memo[key] = value
+        if len(_memo) > _MEMO_ENTRIES:
+            _memo.popitem(last=False)
     return value
 
 
@@ -245,21 +249,24 @@ def quality_block(session: Session, *, campaign: Campaign) -> QualityBlock:
 
 
 def _quality(session: Session, campaign: Campaign) -> QualityBlock:
-    sample = session.execute(
+    # The newest sample experts have reviewed: drawing a new one does not withdraw the last
+    # measured figures while its tasks wait for review (the block names its sample).
+    samples = session.execute(
         select(QaSample.id, QaSample.report)
         .where(QaSample.campaign_id == campaign.id)
         .order_by(QaSample.id.desc())
-        .limit(1)
-    ).first()
-    if sample is None:
+    ).all()
+    if not samples:
         return None, "No QA sample has been drawn: the crowd has not been measured against experts."
-    report = sample.report
-    if not isinstance(report, dict):
-        return None, f"QA sample {sample.id} has no quality report computed yet."
-    if not report.get("reviewed_tasks"):
-        drawn = report.get("sampled_tasks", 0)
-        return None, f"No task of QA sample {sample.id} ({drawn} drawn) has been reviewed yet."
-    return report, None
+    for sample in samples:
+        report = sample.report
+        if isinstance(report, dict) and report.get("reviewed_tasks"):
+            return report, None
+    newest = samples[0]
+    if not isinstance(newest.report, dict):
+        return None, f"QA sample {newest.id} has no quality report computed yet."
+    drawn = newest.report.get("sampled_tasks", 0)
+    return None, f"No task of QA sample {newest.id} ({drawn} drawn) has been reviewed yet."
 
 
 Dating = tuple[tuple[str | None, datetime | None], tuple[dict[str, Any], ...], tuple[str, ...]]
@@ -377,16 +384,19 @@ def published_page(
     again through the ORM, which also raises CampaignNotFound, and the page read once more.
     """
     key = (slug, name, filters, whole)
-    found = _plans.get(key)
+    with _memo_lock:
+        found = _plans.get(key)
+        if found is not None:
+            _plans.move_to_end(key)
     for attempt in range(2):
         if found is None:
             campaign = published_campaign(session, slug=slug)
             built = layer(session, campaign=campaign, name=name, filters=filters, whole=whole)
             found = plan(session, layer=built)
             with _memo_lock:
-                if len(_plans) >= _PLAN_ENTRIES:
-                    _plans.clear()
                 _plans[key] = found
+                if len(_plans) > _PLAN_ENTRIES:
+                    _plans.popitem(last=False)
         row = (
             session.connection()
             .exec_driver_sql(
@@ -421,7 +431,11 @@ def _matched(
         return offset + returned
 
     def count() -> int:
-        return int(session.connection().exec_driver_sql(found.count_sql).scalar() or 0)
+        # No parameters: the text is plain SQL, so psycopg2 must not read a % in it as one.
+        counted = session.connection().exec_driver_sql(
+            found.count_sql, execution_options={"no_parameters": True}
+        )
+        return int(counted.scalar() or 0)
 
     if found.filters is None:
         # Tags change with every submission, which the result version does not follow.

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import ImportFailed
-from app.models import Campaign, Location, Panorama, Task
+from app.models import Campaign, Location, Panorama, Task, User
 from app.schemas.quality import KnownCameraIn, KnownUse
 from app.services.quality.labels import get_task, promote, set_known_answer
 from app.services.quality.report import store_report
@@ -108,13 +108,21 @@ def parse(
 
 
 def import_known(
-    session: Session, *, campaign: Campaign, lines: Iterable[str], use: KnownUse | None
+    session: Session,
+    *,
+    campaign: Campaign,
+    lines: Iterable[str],
+    use: KnownUse | None,
+    by: User | None = None,
 ) -> KnownImport:
-    """Set the known answers a CSV lists; optionally promote those tasks."""
+    """Set the known answers a CSV lists; optionally promote those tasks.
+
+    `by` is who uploaded it (recorded as the tasks' labeller); None from the CLI.
+    """
     answers = parse(session, campaign=campaign, lines=lines)
     for task_id, cameras in sorted(answers.items()):
         task = get_task(session, task_id=task_id, lock=True)
-        set_known_answer(session, task=task, cameras=cameras, user=None, report=False)
+        set_known_answer(session, task=task, cameras=cameras, user=by, report=False)
         if use is not None:
             promote(session, task_id=task_id, use=use)
     if answers:

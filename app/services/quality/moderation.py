@@ -204,7 +204,9 @@ def _moderation_row(
         "false_alarm": q.false_alarm if q else None,
     }
     evidence = DecoderEvidence(
-        looks=looks,
+        # The model's own exposure when it rated the decoder (the looks its rates rest on);
+        # the campaign's answers only before any run stored it.
+        looks=q.looks if q is not None and q.looks is not None else looks,
         sensitivity=fields["sensitivity"],
         false_alarm=fields["false_alarm"],
         known_tasks=fields["known_tasks"],

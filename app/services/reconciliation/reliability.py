@@ -185,7 +185,7 @@ def estimate_campaign(session: Session, *, campaign_id: int) -> ReliabilityStats
             looks[next(iter(c.viewers))] += 1  # a tutorial answer is a look too
     result = estimate_reliability(candidates, looks=looks)
     statuses = _store_cameras(session, cams=cams, result=result, truth=truth)
-    _store_rates(session, campaign_id=campaign_id, result=result)
+    _store_rates(session, campaign_id=campaign_id, result=result, looks=looks)
     return ReliabilityStats(
         candidates=len(candidates),
         decoders=len(result.decoders),
@@ -239,21 +239,24 @@ def _store_cameras(
     return dict(tally)
 
 
-def _store_rates(session: Session, *, campaign_id: int, result: ReliabilityResult) -> None:
+def _store_rates(
+    session: Session, *, campaign_id: int, result: ReliabilityResult, looks: dict[int, int]
+) -> None:
     users = sorted(result.decoders)
     session.execute(
         text(
-            "INSERT INTO decoder_quality (user_id, campaign_id, sensitivity, false_alarm) "
-            "SELECT m.user_id, :c, m.sens, m.fa "
+            "INSERT INTO decoder_quality (user_id, campaign_id, sensitivity, false_alarm, looks) "
+            "SELECT m.user_id, :c, m.sens, m.fa, m.looks "
             "FROM unnest(CAST(:users AS bigint[]), CAST(:sens AS float8[]), "
-            "CAST(:fa AS float8[])) AS m(user_id, sens, fa) "
+            "CAST(:fa AS float8[]), CAST(:looks AS integer[])) AS m(user_id, sens, fa, looks) "
             "ON CONFLICT (user_id, campaign_id) DO UPDATE SET sensitivity = excluded.sensitivity, "
-            "false_alarm = excluded.false_alarm, updated_at = now()"
+            "false_alarm = excluded.false_alarm, looks = excluded.looks, updated_at = now()"
         ),
         {
             "c": campaign_id,
             "users": users,
             "sens": [result.decoders[u].sensitivity for u in users],
+            "looks": [looks.get(u, 0) for u in users],
             "fa": [result.decoders[u].false_alarm for u in users],
         },
     )

@@ -97,6 +97,15 @@ def test_layers_and_exports_carry_the_quality_report(client: TestClient, session
     # No expert camera on a building: undefined, not invented.
     assert overall["building"]["recall"] == {"value": None, "low": None, "high": None}
 
+    # A new sample waiting for its review does not withdraw the figures measured before.
+    _complete_tasks(session, campaign, 2)
+    newer = client.post(f"{base}/qa-samples", json={"per_stratum": 10}, headers=coordinator)
+    assert newer.status_code == 201, newer.text
+    assert newer.json()["id"] != drawn.json()["id"]
+    kept = client.get(f"{base}/cameras").json()
+    assert kept["quality_unavailable"] is None
+    assert _figures(kept["quality"]) == _figures(report)
+
 
 def test_cli_export_carries_the_quality_report(
     cli_runner: CliRunner, live_database_url: str, tmp_path: Path

@@ -30,7 +30,7 @@ def test_a_coordinator_uploads_known_answers_and_uses_them_as_tutorials(
 ) -> None:
     campaign = make_campaign(session, tutorial_tasks=1, known_answer_every=0)
     first, second, other = (make_task(session, campaign) for _ in range(3))
-    _, headers = staff(session, "coordinator")
+    coordinator, headers = staff(session, "coordinator")
     # An empty heading: the task has no camera (a tutorial for "No cameras here").
     csv = HEADER + f"{first.id},,,,,,\n{second.id},,,,,,\n"
     done = upload(client, campaign, csv.encode("utf-8-sig"), headers, use="tutorial")
@@ -43,7 +43,8 @@ def test_a_coordinator_uploads_known_answers_and_uses_them_as_tutorials(
         (first.id, "tutorial", []),
         (second.id, "tutorial", []),
     ]
-    assert answers[0]["labelled_by"] is None  # imported, not placed by an expert
+    # Who uploaded the file is recorded as the labeller (the CLI records nobody).
+    assert answers[0]["labelled_by"] == coordinator.public_id
     session.expire_all()
     assert session.get(Task, first.id).is_tutorial is True  # type: ignore[union-attr]
     assert session.get(Task, other.id).known_answer is None  # type: ignore[union-attr]

