@@ -90,7 +90,7 @@ def dissolve(session: Session, *, campaign_id: int, truth: dict[int, bool]) -> i
         ids.append(int(r["id"]))
         statuses.append(
             camera_status(
-                majority=is_majority(int(r["support"]), int(r["voters"])),
+                majority=is_majority(r["support"], r["voters"]),
                 confidence=r["confidence"],
                 truth=truth.get(int(r["id"])),
             )

@@ -162,8 +162,8 @@ def _recompute_tasks(
     noise: dict[int, float]
     if task_ids is None or task_ids:
         # A full run places cameras with the priors and MAX_RANGE_M and measures heights and
-        # the clamp afresh, so that
-        # it depends on the data alone (and a second one gives identical results).
+        # the clamp afresh, so that it depends on the data alone (and a second one gives
+        # identical results).
         done = reconcile_tasks(
             session,
             campaign_id=campaign.id,
