@@ -94,11 +94,13 @@ def estimate_cameras(
     spread_deg: float = 0.0,
     heights: Heights | None = None,
     noise: Mapping[int, float] | None = None,
+    max_range_m: float | None = None,
 ) -> list[CameraEstimate]:
     """Cluster a panorama's tags and estimate one camera per cluster.
 
     `spread_deg` is the campaign's measured click noise per axis (0: DESIGN's 0.3-0.6°);
     `heights` the mounting heights measured on its triangulated cameras (None: the priors);
+    `max_range_m` the pitch-prior clamp measured on them (None: MAX_RANGE_M);
     `noise` each decoder's measured click noise (decoders not in it have the campaign's):
     it sets their tags' radius and weighs their clicks in a camera's direction.
     """
@@ -132,6 +134,7 @@ def estimate_cameras(
             weights=weights,
             sigma=sigma,
             heights=heights,
+            max_range_m=max_range_m,
         )
         for cluster in clusters
     ]
@@ -241,6 +244,7 @@ def _estimate(
     weights: Mapping[int, float],
     sigma: Mapping[int, float],
     heights: Heights | None = None,
+    max_range_m: float | None = None,
 ) -> CameraEstimate:
     w = [weights.get(m.decoder_id, DEFAULT_WEIGHT) for m in members]
     # Inverse-variance weights: a 0.5° decoder's click counts 25 times a 2.5° one's.
@@ -271,6 +275,7 @@ def _estimate(
         attachment=attachment,
         noise_deg=mean_noise,
         heights=heights,
+        max_range_m=max_range_m,
     )
     cam_lat, cam_lon, uncertainty = _place(lat, lon, heading, distance, range_sd, mean_noise)
     return CameraEstimate(
@@ -311,10 +316,13 @@ def place_by_pitch(
     looks: int,
     spread_deg: float = 0.0,
     heights: Heights | None = None,
+    max_range_m: float | None = None,
 ) -> tuple[float, float, float]:
     """(lat, lon, uncertainty) of a pitch-prior camera, as estimate_cameras places it."""
     noise = max(CLICK_NOISE_DEG, spread_deg) / math.sqrt(max(looks, 1))
-    prior = range_from_pitch(pitch, attachment, noise_deg=noise, heights=heights)
+    prior = range_from_pitch(
+        pitch, attachment, noise_deg=noise, heights=heights, max_range_m=max_range_m
+    )
     return _place(lat, lon, heading, prior.distance_m, prior.uncertainty_m, noise)
 
 
@@ -326,6 +334,7 @@ def _range(
     attachment: str,
     noise_deg: float = CLICK_NOISE_DEG,
     heights: Heights | None = None,
+    max_range_m: float | None = None,
 ) -> tuple[float, float, str]:
     """(distance, 1-sigma, method) from the base clicks, else the pitch prior."""
     bases = [
@@ -340,5 +349,7 @@ def _range(
         estimate = range_from_base(sum(bases) / len(bases), noise_deg=noise)
         if estimate is not None:
             return estimate.distance_m, estimate.uncertainty_m, estimate.method
-    prior = range_from_pitch(pitch, attachment, noise_deg=noise_deg, heights=heights)
+    prior = range_from_pitch(
+        pitch, attachment, noise_deg=noise_deg, heights=heights, max_range_m=max_range_m
+    )
     return prior.distance_m, prior.uncertainty_m, prior.method

@@ -122,3 +122,51 @@ def test_pitch_prior_uses_the_given_heights() -> None:
     measured = range_from_pitch(10.0, "building", heights={"building": (6.5, 1.0)})
     assert measured.distance_m == pytest.approx(4.0 / math.tan(math.radians(10.0)))
     assert measured.distance_m > prior.distance_m
+
+
+def test_range_clamp_falls_back_to_the_fixed_clamp_without_enough_measured_ranges() -> None:
+    from app.domain.locating import MIN_RANGE_SAMPLES, range_clamp
+
+    assert range_clamp([]) == MAX_RANGE_M
+    assert range_clamp([12.0] * (MIN_RANGE_SAMPLES - 1)) == MAX_RANGE_M
+    # Misfits (under MIN_RANGE_M, not finite) do not count towards the samples.
+    misfits = [1.0, math.nan, math.inf] * MIN_RANGE_SAMPLES
+    assert range_clamp([25.0] * (MIN_RANGE_SAMPLES - 1) + misfits) == MAX_RANGE_M
+
+
+def test_range_clamp_is_the_quantile_of_the_measured_ranges() -> None:
+    from app.domain.locating import RANGE_QUANTILE, range_clamp
+
+    ranges = [float(d) for d in range(5, 46)]  # 5..45 m, evenly
+    assert range_clamp(ranges) == pytest.approx(5 + RANGE_QUANTILE * 40, abs=0.05)
+    assert range_clamp(list(reversed(ranges))) == range_clamp(ranges)
+
+
+def test_range_clamp_stays_within_its_bounds() -> None:
+    from app.domain.locating import MIN_RANGE_SAMPLES, RANGE_CLAMP_BOUNDS_M, range_clamp
+
+    low, high = RANGE_CLAMP_BOUNDS_M
+    assert range_clamp([8.0] * MIN_RANGE_SAMPLES) == low
+    assert range_clamp([80.0] * MIN_RANGE_SAMPLES) == high
+
+
+@given(st.lists(st.floats(0.0, 200.0), max_size=80))
+@FAST
+def test_range_clamp_is_bounded_and_order_free(ranges: list[float]) -> None:
+    from app.domain.locating import RANGE_CLAMP_BOUNDS_M, range_clamp
+
+    clamp = range_clamp(ranges)
+    assert RANGE_CLAMP_BOUNDS_M[0] <= clamp <= RANGE_CLAMP_BOUNDS_M[1]
+    assert range_clamp(sorted(ranges)) == clamp
+
+
+def test_pitch_prior_takes_the_given_clamp() -> None:
+    far = range_from_pitch(2.0, "street_furniture", max_range_m=25.0)
+    assert far.distance_m == 25.0
+    assert far.uncertainty_m <= 25.0 - MIN_RANGE_M
+    horizon = range_from_pitch(0.5, "building", max_range_m=25.0)
+    assert (horizon.distance_m, horizon.uncertainty_m) == (25.0, 25.0 - MIN_RANGE_M)
+    default = range_from_pitch(0.5, "building")
+    assert (default.distance_m, default.uncertainty_m) == (MAX_RANGE_M, MAX_RANGE_M - MIN_RANGE_M)
+    near = range_from_pitch(20.0, "street_furniture", max_range_m=25.0)
+    assert near == range_from_pitch(20.0, "street_furniture")

@@ -13,7 +13,7 @@ from app.errors import ReconcileBusy as ReconcileBusy  # its callers import it f
 
 # Stored with every result; bump it whenever a rule or threshold of DESIGN §5 changes so
 # that published figures say which method produced them.
-METHOD_VERSION = "2026.12-3"
+METHOD_VERSION = "2026.12-4"
 
 # Advisory lock namespaces (first key; the campaign id is the second). 7301 is taken by
 # assignment (one decoder's lease requests).
@@ -87,6 +87,7 @@ class Stored:
     spread_deg: float | None
     heights: dict[str, tuple[float, float]] | None
     noise: dict[int, float]  # click noise per decoder (°)
+    max_range_m: float | None = None  # the pitch-prior clamp measured (None: MAX_RANGE_M)
 
 
 # Everything but the per-decoder noise, and of that only the requested decoders': an
@@ -103,8 +104,8 @@ FROM reconcile_runs WHERE campaign_id = :c AND stats ? 'model' ORDER BY id DESC 
 def latest_model(
     session: Session, *, campaign_id: int, users: Sequence[int] | None = None
 ) -> Stored:
-    """The crowd model, click spread, mounting heights and (these users') click noise of the
-    campaign's last run."""
+    """The crowd model, click spread, mounting heights, pitch-prior clamp and (these users')
+    click noise of the campaign's last run."""
     params = {"c": campaign_id, "all": users is None, "users": [str(u) for u in users or []]}
     stats = session.scalar(text(_LATEST), params)
     if not isinstance(stats, dict) or not isinstance(stats.get("model"), dict):
@@ -128,4 +129,11 @@ def latest_model(
     noise = (
         {int(u): float(v) for u, v in per_decoder.items()} if isinstance(per_decoder, dict) else {}
     )
-    return Stored(model, float(spread) if spread is not None else None, heights, noise)
+    clamp = stats.get("max_range_m")
+    return Stored(
+        model,
+        float(spread) if spread is not None else None,
+        heights,
+        noise,
+        float(clamp) if clamp is not None else None,
+    )

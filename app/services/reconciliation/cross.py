@@ -42,7 +42,7 @@ _SIGHTINGS = """
 SELECT c.id, c.task_id, t.panorama_id, ST_Y(p.geom) AS lat, ST_X(p.geom) AS lon, c.bearing,
        c.pitch, c.attachment, c.camera_type,
        ST_Distance(p.geom::geography, c.geom::geography) AS distance_m,
-       c.uncertainty_m, c.support, c.voters, c.confidence
+       c.uncertainty_m, c.support, c.voters, c.confidence, c.location_method
 FROM cameras c JOIN tasks t ON t.id = c.task_id JOIN panoramas p ON p.id = t.panorama_id
 WHERE c.campaign_id = :c AND c.n_panoramas = 1
   AND c.bearing IS NOT NULL AND c.pitch IS NOT NULL
@@ -111,10 +111,13 @@ def dissolve(session: Session, *, campaign_id: int, truth: dict[int, bool]) -> i
 
 @dataclass(frozen=True)
 class MatchDone:
-    """How many triangulated cameras a match made, and their (attachment, height) pairs."""
+    """How many triangulated cameras a match made, their (attachment, height) pairs, and
+    the distances of the majority sightings a base click located that stayed single-panorama
+    cameras (app.domain.locating.range_clamp measures the pitch-prior clamp on them)."""
 
     groups: int
     heights: list[tuple[str, float]]
+    ranges: list[float]
 
 
 def match_campaign(session: Session, *, campaign_id: int, spread_deg: float = 0.0) -> MatchDone:
@@ -130,10 +133,15 @@ def match_campaign(session: Session, *, campaign_id: int, spread_deg: float = 0.
     dissolve(session, campaign_id=campaign_id, truth=truth)
     sightings: list[Sighting] = []
     rows: dict[int, _Row] = {}
+    based: dict[int, float] = {}  # majority sighting located by a base click -> distance
     for r in session.execute(text(_SIGHTINGS), {"c": campaign_id}).mappings():
         cid = int(r["id"])
         if truth.get(cid) is False:
             continue  # an expert says nothing is there
+        if r["location_method"] == "base_click" and is_majority(
+            int(r["support"]), int(r["voters"])
+        ):
+            based[cid] = float(r["distance_m"])
         rows[cid] = _Row(
             camera_id=cid,
             task_id=int(r["task_id"]),
@@ -163,7 +171,10 @@ def match_campaign(session: Session, *, campaign_id: int, spread_deg: float = 0.
     neighbours = _neighbours(session, campaign_id=campaign_id, sightings=sightings)
     merged = match_sightings(sightings, neighbours)
     heights = _write(session, campaign_id=campaign_id, merged=merged, rows=rows)
-    return MatchDone(len(merged), heights)
+    for group in merged:
+        for s in group.sighting_ids:
+            based.pop(s, None)
+    return MatchDone(len(merged), heights, [based[s] for s in sorted(based)])
 
 
 def _neighbours(

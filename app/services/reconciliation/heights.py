@@ -3,8 +3,10 @@
 A camera seen from one panorama without a base click lies along its bearing at
 (height - eye) / tan(pitch), and the height is a prior per attachment. Once a run has
 triangulated enough cameras of an attachment, their measured heights replace that prior
-(app.domain.locating.mount_heights): every pitch-prior camera is placed again with them,
-and the run's stats keep them for the incremental steps that follow.
+(app.domain.locating.mount_heights); likewise the guess's clamp is measured on the
+single-panorama cameras a base click located (app.domain.locating.range_clamp). Every
+pitch-prior camera is placed again with them, and the run's stats keep both (`heights`,
+`max_range_m`) for the incremental steps that follow.
 """
 
 from __future__ import annotations
@@ -25,9 +27,15 @@ WHERE c.campaign_id = :c AND c.n_panoramas = 1 AND c.location_method = 'pitch_pr
 
 
 def replace_pitch_priors(
-    session: Session, *, campaign_id: int, heights: Heights, spread_deg: float
+    session: Session,
+    *,
+    campaign_id: int,
+    heights: Heights,
+    spread_deg: float,
+    max_range_m: float | None = None,
 ) -> int:
-    """Place every pitch-prior camera of the campaign with these heights; return how many.
+    """Place every pitch-prior camera of the campaign with these heights and this clamp
+    (None: MAX_RANGE_M); return how many.
 
     The direction is the stored one (already weighted by the decoders' noise); the
     uncertainty takes the campaign's noise per look, a close bound on the weighted one.
@@ -46,6 +54,7 @@ def replace_pitch_priors(
             looks=int(r["support"]),
             spread_deg=spread_deg,
             heights=heights,
+            max_range_m=max_range_m,
         )
         ids.append(int(r["id"]))
         lats.append(lat)

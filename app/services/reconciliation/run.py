@@ -18,7 +18,13 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app.domain.locating import MOUNT_HEIGHT_PRIOR_M, Heights, mount_heights
+from app.domain.locating import (
+    MAX_RANGE_M,
+    MOUNT_HEIGHT_PRIOR_M,
+    Heights,
+    mount_heights,
+    range_clamp,
+)
 from app.errors import TaskNotFound
 from app.models import Campaign, DecoderQuality, ReconcileRun, Submission, Task, User
 from app.services.reconciliation.common import (
@@ -65,6 +71,7 @@ class RunSummary:
     model: dict[str, Any] = field(default_factory=dict)
     spread_deg: float | None = None
     heights: dict[str, list[float]] = field(default_factory=dict)
+    max_range_m: float | None = None
     decoder_noise: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -141,11 +148,12 @@ class _Laps:
 
 def _recompute_tasks(
     session: Session, *, campaign: Campaign, full: bool, progress: Progress | None
-) -> tuple[int, float | None, Heights, dict[int, float]]:
+) -> tuple[int, float | None, Heights, float | None, dict[int, float]]:
     """Recompute the pending (or all) tasks, drop the queue jobs they cover.
 
-    Returns the tasks recomputed, the click spread, the mounting heights the campaign's
-    cameras are now placed with, and the decoders' click noise.
+    Returns the tasks recomputed, the click spread, the mounting heights and pitch-prior
+    clamp (None: MAX_RANGE_M) the campaign's cameras are now placed with, and the
+    decoders' click noise.
     """
     # With full=True every task is recomputed, so every queued job is covered: dropping
     # them all is safe because the job lock keeps workers out until this commits.
@@ -153,8 +161,9 @@ def _recompute_tasks(
     spread: float | None
     noise: dict[int, float]
     if task_ids is None or task_ids:
-        # A full run places cameras with the priors and measures heights afresh, so that
-        # it depends on the data alone (and a second one gives identical results).
+        # A full run places cameras with the priors and MAX_RANGE_M and measures heights and
+        # the clamp afresh, so that it depends on the data alone (and a second one gives
+        # identical results).
         done = reconcile_tasks(
             session,
             campaign_id=campaign.id,
@@ -164,14 +173,16 @@ def _recompute_tasks(
             stored_heights=not full,
         )
         tasks, spread, heights, noise = done.tasks, done.spread_deg, done.heights, done.noise
+        clamp = done.max_range_m
         if not full:
             # The step read only its tasks' decoders; the run keeps everyone's.
             noise = latest_model(session, campaign_id=campaign.id).noise
     else:
         stored = latest_model(session, campaign_id=campaign.id)
         tasks, spread, heights, noise = 0, stored.spread_deg, stored.heights, stored.noise
+        clamp = stored.max_range_m
     _delete_jobs(session, campaign_id=campaign.id, task_ids=jobs)
-    return tasks, spread, heights or MOUNT_HEIGHT_PRIOR_M, noise
+    return tasks, spread, heights or MOUNT_HEIGHT_PRIOR_M, clamp, noise
 
 
 def reconcile_campaign(
@@ -192,7 +203,7 @@ def reconcile_campaign(
     session.add(run)
     session.flush()
     laps = _Laps()
-    tasks, spread, used, noise = _recompute_tasks(
+    tasks, spread, used, used_clamp, noise = _recompute_tasks(
         session, campaign=campaign, full=full, progress=progress
     )
     laps.lap("tasks")
@@ -200,9 +211,14 @@ def reconcile_campaign(
         progress("matching", 0, 1)
     matched = match_campaign(session, campaign_id=campaign.id, spread_deg=spread or 0.0)
     heights = mount_heights(matched.heights)
-    if heights != dict(used):
+    clamp = range_clamp(matched.ranges)
+    if heights != dict(used) or clamp != (used_clamp or MAX_RANGE_M):
         replace_pitch_priors(
-            session, campaign_id=campaign.id, heights=heights, spread_deg=spread or 0.0
+            session,
+            campaign_id=campaign.id,
+            heights=heights,
+            spread_deg=spread or 0.0,
+            max_range_m=clamp,
         )
     laps.lap("matching")
     if progress:
@@ -222,6 +238,7 @@ def reconcile_campaign(
         model=asdict(stats.model),
         spread_deg=spread,
         heights={a: list(v) for a, v in heights.items()},
+        max_range_m=clamp,
         decoder_noise={str(u): v for u, v in sorted(noise.items())},
         seconds=laps.seconds,
     )

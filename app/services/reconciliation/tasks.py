@@ -103,6 +103,7 @@ class TasksDone:
     spread_deg: float
     heights: Heights | None  # mounting heights the cameras were placed with (None: priors)
     noise: dict[int, float]  # click noise per decoder used
+    max_range_m: float | None = None  # the pitch-prior clamp used (None: MAX_RANGE_M)
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ def compute(
     spread_deg: float = 0.0,
     heights: Heights | None = None,
     noise: dict[int, float] | None = None,
+    max_range_m: float | None = None,
 ) -> TaskResult:
     """Counts and scored cameras of one task (pure: no database)."""
     counts = task_counts(inp.submissions, votes)
@@ -204,6 +206,7 @@ def compute(
         spread_deg=spread_deg,
         heights=heights,
         noise=noise,
+        max_range_m=max_range_m,
     )
     scored = []
     known = truths([(e.heading, e.pitch) for e in estimates], inp.known)
@@ -348,8 +351,9 @@ def reconcile_tasks(
 ) -> TasksDone:
     """Recompute the given tasks (None: every task of the campaign).
 
-    Pitch-prior cameras are placed with the mounting heights of the last run, or with the
-    priors when `stored_heights` is False (a full run, which measures them afresh).
+    Pitch-prior cameras are placed with the mounting heights and clamp of the last run, or
+    with the priors and MAX_RANGE_M when `stored_heights` is False (a full run, which
+    measures them afresh).
     """
     inputs = load_inputs(session, campaign_id=campaign_id, votes=votes, task_ids=task_ids)
     users = (
@@ -359,6 +363,7 @@ def reconcile_tasks(
     stored = latest_model(session, campaign_id=campaign_id, users=users)
     spread = campaign_spread(inputs, stored.spread_deg)
     heights = stored.heights if stored_heights else None
+    clamp = stored.max_range_m if stored_heights else None
     # A full run measures every decoder's noise afresh; other steps use the last run's.
     noise = measure_noise(inputs, spread_deg=spread) if task_ids is None else stored.noise
     results: list[TaskResult] = []
@@ -373,6 +378,7 @@ def reconcile_tasks(
                 spread_deg=spread,
                 heights=heights,
                 noise=noise,
+                max_range_m=clamp,
             )
         )
         if progress is not None and (done % 1000 == 0 or done == total):
@@ -380,7 +386,7 @@ def reconcile_tasks(
     clear(session, campaign_id=campaign_id, task_ids=task_ids)
     cameras = write(session, campaign_id=campaign_id, results=results)
     return TasksDone(
-        sum(1 for r in results if r.counts is not None), cameras, spread, heights, noise
+        sum(1 for r in results if r.counts is not None), cameras, spread, heights, noise, clamp
     )
 
 

@@ -254,3 +254,51 @@ def test_a_campaign_run_keeps_every_decoders_noise_for_later_steps(session: Sess
         make_submission(session, extra, user, tag(50.0, 5.0))
     reconcile_campaign(session, campaign=campaign)
     assert latest_model(session, campaign_id=campaign.id).noise == everyone
+
+
+def test_a_campaign_run_measures_the_pitch_prior_clamp_for_later_steps(session: Session) -> None:
+    import math
+
+    from app.domain.locating import MAX_RANGE_M, MIN_RANGE_M
+    from app.services.reconciliation.common import latest_model
+    from app.services.reconciliation.run import reconcile_campaign, reconcile_task
+
+    def near_horizon_distances(task: Task) -> list[tuple[float, float]]:
+        rows = session.execute(
+            text(
+                "SELECT ST_Distance(p.geom::geography, c.geom::geography), c.uncertainty_m "
+                "FROM cameras c JOIN tasks t ON t.id = c.task_id "
+                "JOIN panoramas p ON p.id = t.panorama_id "
+                "WHERE c.task_id = :t AND c.location_method = 'pitch_prior'"
+            ),
+            {"t": task.id},
+        )
+        return [(float(d), float(sd)) for d, sd in rows]
+
+    campaign = make_campaign(session, votes_per_task=3)
+    crowd = [make_user(session) for _ in range(3)]
+    tasks = []
+    # 40 panoramas ~110 m apart, each with a camera located by base clicks 10-29.5 m away
+    # and one less than 1° above the horizon (a pitch-prior guess at the clamp).
+    for k in range(40):
+        task = make_task(session, campaign, lat=40.7 + k * 0.001, status="complete")
+        depression = math.degrees(math.atan(2.5 / (10.0 + 0.5 * k)))
+        for j, user in enumerate(crowd):
+            based = tag(100.0 + 0.2 * j, 8.0, base_heading=100.0 + 0.2 * j, base_pitch=-depression)
+            make_submission(session, task, user, based, tag(250.0 + 0.2 * j, 0.5))
+        tasks.append(task)
+    reconcile_campaign(session, campaign=campaign, full=True)
+    clamp = latest_model(session, campaign_id=campaign.id).max_range_m
+    assert clamp == pytest.approx(10.0 + 0.8 * 39 * 0.5, abs=0.1)  # their 0.8 quantile
+    assert clamp is not None and clamp < MAX_RANGE_M
+    # (Distances on the spheroid differ from the spherical placement's by ~0.2 %.)
+    for distance, sd in near_horizon_distances(tasks[0]):
+        assert distance == pytest.approx(clamp, rel=0.005)
+        assert sd == pytest.approx(clamp - MIN_RANGE_M, abs=0.05)
+    # An incremental step places its guess with the stored clamp, not the fixed one.
+    extra = make_task(session, campaign, lat=41.0, status="complete")
+    for user in crowd:
+        make_submission(session, extra, user, tag(30.0, 0.4))
+    reconcile_task(session, task_id=extra.id)
+    [(distance, _)] = near_horizon_distances(extra)
+    assert distance == pytest.approx(clamp, rel=0.005)
