@@ -245,6 +245,8 @@ BEGIN
     -- nothing free for it (and nothing it could have is merely being handed out, or this is
     -- the last attempt) does a second pass without the guard give it one of those tasks,
     -- rather than nothing or a 503: accounts behind one shared address are never starved.
+    -- Tutorial tasks are not steered: every newcomer is meant to answer the same few, and
+    -- their answers are not votes.
     <<attempts>>
     FOREACH v_pause IN ARRAY p_pauses LOOP
       v_attempt := v_attempt + 1;
@@ -272,7 +274,7 @@ BEGIN
               AND NOT EXISTS (
                 SELECT 1 FROM submissions AS s
                 WHERE s.user_id = p_user AND s.campaign_id = c.id AND s.task_id = t.id)
-              AND (v_guard IS NULL OR NOT EXISTS (
+              AND (v_guard IS NULL OR v_kind = 'tutorial' OR NOT EXISTS (
                 SELECT 1 FROM assignments AS a JOIN users AS u ON u.id = a.user_id
                 WHERE a.task_id = t.id AND u.signup_ref = v_guard AND a.user_id <> p_user
                   AND a.created_at > now() - make_interval(mins => p_sibling_minutes)))
@@ -304,7 +306,7 @@ BEGIN
               AND NOT EXISTS (
                 SELECT 1 FROM submissions AS s
                 WHERE s.user_id = p_user AND s.campaign_id = c.id AND s.task_id = t.id)
-              AND (v_guard IS NULL OR NOT EXISTS (
+              AND (v_guard IS NULL OR v_kind = 'tutorial' OR NOT EXISTS (
                 SELECT 1 FROM assignments AS a JOIN users AS u ON u.id = a.user_id
                 WHERE a.task_id = t.id AND u.signup_ref = v_guard AND a.user_id <> p_user
                   AND a.created_at > now() - make_interval(mins => p_sibling_minutes)))

@@ -86,6 +86,12 @@ def submit(
     try:
         row = session.execute(_SUBMIT, _params(assignment_id, user, payload)).one()
     except IntegrityError as exc:
+        # Two requests racing past the replay check: the same key on another lease is a
+        # conflict (as it is once the first has committed); anything else, a second answer.
+        if _constraint(exc) == "uq_submissions_user_id_idempotency_key":
+            raise IdempotencyConflict(
+                "This idempotency key was used with a different request."
+            ) from exc
         raise AlreadySubmitted("You already answered this task.") from exc
     outcome = row.outcome
     if outcome == "not_found":
@@ -129,3 +135,8 @@ def complete_task(session: Session, *, task: Task) -> None:
         ),
         {"t": task.id, "c": task.campaign_id},
     )
+
+
+def _constraint(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None)

@@ -122,7 +122,10 @@ def import_known(
     answers = parse(session, campaign=campaign, lines=lines)
     for task_id, cameras in sorted(answers.items()):
         task = get_task(session, task_id=task_id, lock=True)
-        set_known_answer(session, task=task, cameras=cameras, user=by, report=False)
+        # The uploader is recorded as the labeller, but an import completes no QA review:
+        # the same file gives the same report from the CLI and from the page.
+        set_known_answer(session, task=task, cameras=cameras, user=None, report=False)
+        task.labelled_by = by.id if by is not None else None
         if use is not None:
             promote(session, task_id=task_id, use=use)
     if answers:

@@ -378,3 +378,25 @@ def test_expired_lease_held_by_a_locked_task_is_not_nothing_left(engine: Engine)
     assert isinstance(asking.error, Busy)
     with Session(engine) as session:
         assert session.scalar(select(Task.leased).where(Task.id == task_id)) == 1
+
+
+def test_one_key_racing_on_two_leases_is_a_conflict_not_a_second_answer(
+    engine: Engine,
+) -> None:
+    # One decoder, a lease in each of two campaigns, one idempotency key sent for both at
+    # once: the second insert waits on the first's key in the unique index, then fails.
+    user = new_user(engine)
+    first_campaign, _ = seed(engine)
+    second_campaign, _ = seed(engine)
+    first, second = (lease_for(engine, c, user) for c in (first_campaign, second_campaign))
+    payload = SubmissionCreate.model_validate({**ANSWER, "idempotency_key": "race-shared"})
+    with Session(engine) as holder:
+        decoding.submit(
+            holder, assignment_id=first, user=holder.get_one(User, user), payload=payload
+        )
+        racing = submit_call(engine, second, user, key="race-shared")
+        wait_blocked(engine, racing)
+        holder.commit()
+    racing.join()
+    assert isinstance(racing.error, AppError)
+    assert racing.error.code == "idempotency_conflict"

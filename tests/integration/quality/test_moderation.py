@@ -182,6 +182,19 @@ def test_a_check_a_sibling_took_comes_after_a_free_pool_task(
     assert _lease(client, campaign, b) == free.id
 
 
+def test_siblings_are_not_steered_away_from_the_tutorial(
+    client: TestClient, session: Session
+) -> None:
+    # A classroom: every account from one address starts with the same tutorial task (its
+    # answers are not votes, so steering siblings apart on it would protect nothing).
+    campaign = make_campaign(session, tutorial_tasks=1, known_answer_every=0, votes_per_task=3)
+    tutorial = make_task(session, campaign, is_tutorial=True, known_answer=[])
+    make_task(session, campaign, lon=-73.95, lat=40.75)
+    a, b = (_register(client) for _ in "ab")
+    assert _lease(client, campaign, a) == tutorial.id
+    assert _lease(client, campaign, b) == tutorial.id
+
+
 def test_a_sibling_task_rather_than_busy_when_the_others_stay_locked(
     live_database_url: str,
 ) -> None:
