@@ -106,6 +106,21 @@ def test_a_lost_answer_is_resent_with_the_same_key_and_stored_once(
     page.locator("#submit-task").dblclick()  # and a double click sends one answer
     expect(page.locator("#feedback")).to_be_visible()
     assert len(keys) == 2 and keys[0] == keys[1]
+    # The panel's Next button takes Submit's place: when the answer comes back between the
+    # two clicks of that double click, the second click (detail 2) lands on it and must not
+    # skip the feedback. Only the one real click after it asks for the next task.
+    leases: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            leases.append(r.url) if r.method == "POST" and r.url.endswith("/assignments") else None
+        ),
+    )
+    page.locator("#next-task").dispatch_event("click", {"detail": 2})
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/assignments")):
+        page.locator("#next-task").click()
+    expect(page.locator("#feedback")).to_have_count(0)
+    assert len(leases) == 1
     with site_engine.connect() as conn:
         count = conn.execute(
             text("SELECT count(*) FROM submissions WHERE user_id = :u"), {"u": _user_id(page)}

@@ -74,6 +74,18 @@ export function feedbackPanel(
     feedback.recall !== null &&
       total > 0 &&
       h("p", { class: "meta" }, h("span", { i18n: "feedback.recall" }), " ", formatPercent(feedback.recall)),
-    h("button", { type: "button", class: "primary big", id: "next-task", i18n: "feedback.next", onClick: actions.onNext }),
+    h("button", {
+      type: "button",
+      class: "primary big",
+      id: "next-task",
+      i18n: "feedback.next",
+      // The panel takes the place of the Submit button: when the answer comes back between
+      // the two clicks of a double click on Submit, the second click lands here. A click
+      // that is part of a multi-click (detail > 1) does not skip the feedback; a single
+      // click, or Enter/Space (detail 0), goes on.
+      onClick: (event: MouseEvent) => {
+        if (event.detail <= 1) actions.onNext();
+      },
+    }),
   );
 }
