@@ -10,11 +10,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.models import Campaign, Task
-from app.services.reconciliation.run import reconcile_campaign
 from tests.browser.conftest import screenshot
 from tests.browser.seed import COORDINATOR_PASSWORD, Seeded
-from tests.factories import bearer, make_campaign, make_submission, make_task, make_user, tag
+from tests.factories import bearer, make_campaign, make_user
+from tests.integration.quality.helpers import complete_tasks
 
 
 def test_coordinator_sees_progress_and_the_rows_an_import_refused(
@@ -45,22 +44,6 @@ def test_coordinator_sees_progress_and_the_rows_an_import_refused(
     screenshot(page, "coordinator")
 
 
-def _complete_tasks(session: Session, campaign: Campaign, n: int) -> list[Task]:
-    """Reconciled tasks with 3 votes: two decoders tag a camera at 10°, a third one at 200°."""
-    a, b, c = (make_user(session) for _ in range(3))
-    tasks = []
-    for i in range(n):
-        task = make_task(session, campaign, lon=-73.98 + i * 0.01, status="complete")
-        make_submission(session, task, a, tag(10, 8))
-        make_submission(session, task, b, tag(10.5, 8))
-        make_submission(session, task, c, *([tag(200, 5)] if i % 2 else []))
-        task.valid_submissions = 3
-        tasks.append(task)
-    session.flush()
-    reconcile_campaign(session, campaign=campaign)
-    return tasks
-
-
 def test_coordinator_draws_a_qa_sample_and_reads_the_quality_intervals(
     page: Page, site: str, seeded: Seeded, site_engine: Engine
 ) -> None:
@@ -72,7 +55,7 @@ def test_coordinator_draws_a_qa_sample_and_reads_the_quality_intervals(
             tutorial_tasks=0,
             known_answer_every=0,
         )
-        _complete_tasks(session, campaign, 4)
+        complete_tasks(session, campaign, 4)
         expert = bearer(session, make_user(session, role="expert"))
         slug = campaign.slug
         session.commit()

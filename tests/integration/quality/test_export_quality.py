@@ -12,33 +12,15 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.models import Campaign, Task
 from app.schemas.quality import KnownCameraIn
 from app.services import quality
 from app.services.quality.labels import save_label
-from app.services.reconciliation.run import reconcile_campaign
-from tests.factories import make_campaign, make_submission, make_task, make_user, tag
-from tests.integration.quality.helpers import staff
+from tests.factories import make_campaign, make_user
+from tests.integration.quality.helpers import complete_tasks, staff
 
 TRUTH = [
     {"heading": 10.0, "pitch": 8.0, "attachment": "street_furniture", "camera_type": "dome_ptz"}
 ]
-
-
-def _complete_tasks(session: Session, campaign: Campaign, n: int) -> list[Task]:
-    """Tasks with 3 votes: two decoders tag a camera at 10°, every other task one more at 200°."""
-    a, b, c = (make_user(session) for _ in range(3))
-    tasks = []
-    for i in range(n):
-        task = make_task(session, campaign, lon=-73.98 + i * 0.01, status="complete")
-        make_submission(session, task, a, tag(10, 8))
-        make_submission(session, task, b, tag(10.5, 8))
-        make_submission(session, task, c, *([tag(200, 5)] if i % 2 else []))
-        task.valid_submissions = 3
-        tasks.append(task)
-    session.flush()
-    reconcile_campaign(session, campaign=campaign)
-    return tasks
 
 
 def _figures(report: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +29,7 @@ def _figures(report: dict[str, Any]) -> dict[str, Any]:
 
 def test_layers_and_exports_carry_the_quality_report(client: TestClient, session: Session) -> None:
     campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
-    _complete_tasks(session, campaign, 4)
+    complete_tasks(session, campaign, 4)
     base = f"/api/v1/campaigns/{campaign.slug}"
 
     none = client.get(f"{base}/cameras").json()
@@ -98,7 +80,7 @@ def test_layers_and_exports_carry_the_quality_report(client: TestClient, session
     assert overall["building"]["recall"] == {"value": None, "low": None, "high": None}
 
     # A new sample waiting for its review does not withdraw the figures measured before.
-    _complete_tasks(session, campaign, 2)
+    complete_tasks(session, campaign, 2)
     newer = client.post(f"{base}/qa-samples", json={"per_stratum": 10}, headers=coordinator)
     assert newer.status_code == 201, newer.text
     assert newer.json()["id"] != drawn.json()["id"]
@@ -114,7 +96,7 @@ def test_cli_export_carries_the_quality_report(
     slug = f"qa-export-{tmp_path.name[-6:].lower().replace('_', '-')}"
     with Session(engine) as session:
         campaign = make_campaign(session, slug=slug, tutorial_tasks=0, known_answer_every=0)
-        tasks = _complete_tasks(session, campaign, 2)
+        tasks = complete_tasks(session, campaign, 2)
         session.commit()
         out = tmp_path / "before.geojson"
         first = cli_runner.invoke(cli, ["export", "cameras", "--campaign", slug, "-o", str(out)])

@@ -5,31 +5,14 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.models import Campaign, Task
 from app.services.reconciliation.run import reconcile_campaign
 from tests.factories import make_campaign, make_submission, make_task, make_user, tag
-from tests.integration.quality.helpers import staff
-
-
-def _complete_tasks(session: Session, campaign: Campaign, n: int) -> list[Task]:
-    """Tasks with 3 votes: two decoders tag a camera at 10°, one also one at 200°."""
-    a, b, c = (make_user(session) for _ in range(3))
-    tasks = []
-    for i in range(n):
-        task = make_task(session, campaign, lon=-73.98 + i * 0.01, status="complete")
-        make_submission(session, task, a, tag(10, 8))
-        make_submission(session, task, b, tag(10.5, 8))
-        make_submission(session, task, c, *([tag(200, 5)] if i % 2 else []))
-        task.valid_submissions = 3
-        tasks.append(task)
-    session.flush()
-    reconcile_campaign(session, campaign=campaign)
-    return tasks
+from tests.integration.quality.helpers import complete_tasks, staff
 
 
 def test_sample_queue_and_report(client: TestClient, session: Session) -> None:
     campaign = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
-    tasks = _complete_tasks(session, campaign, 4)
+    tasks = complete_tasks(session, campaign, 4)
     _, coordinator = staff(session, "coordinator")
     drawn = client.post(
         f"/api/v1/campaigns/{campaign.slug}/qa-samples",
