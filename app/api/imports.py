@@ -33,7 +33,8 @@ from app.services.imports import (
 
 router = APIRouter(prefix="/campaigns/{slug}/imports", tags=["imports"])
 
-_RESPONSES = error_responses(
+# Every upload route's errors and body, also declared by the known-answer import.
+UPLOAD_RESPONSES = error_responses(
     *STAFF_ERRORS,
     CsrfFailed,
     CampaignNotFound,
@@ -66,7 +67,7 @@ async def read_upload(request: Request, _: CoordinatorUser) -> bytes:
 
 UploadDep = Annotated[bytes, Depends(read_upload)]
 # The body is read by read_upload, so the route documents it by hand.
-_UPLOAD_BODY: dict[str, Any] = {
+UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
@@ -101,7 +102,7 @@ def _result(report: ImportReport) -> ImportResult:
 
 
 @router.post(
-    "/locations", response_model=ImportResult, responses=_RESPONSES, openapi_extra=_UPLOAD_BODY
+    "/locations", response_model=ImportResult, responses=UPLOAD_RESPONSES, openapi_extra=UPLOAD_BODY
 )
 def import_location_file(
     slug: str,
@@ -122,7 +123,7 @@ def import_location_file(
 
 
 @router.post(
-    "/areas", response_model=ImportResult, responses=_RESPONSES, openapi_extra=_UPLOAD_BODY
+    "/areas", response_model=ImportResult, responses=UPLOAD_RESPONSES, openapi_extra=UPLOAD_BODY
 )
 def import_area_file(
     slug: str,
@@ -139,7 +140,7 @@ def import_area_file(
 
 
 @router.post(
-    "/panoramas", response_model=ImportResult, responses=_RESPONSES, openapi_extra=_UPLOAD_BODY
+    "/panoramas", response_model=ImportResult, responses=UPLOAD_RESPONSES, openapi_extra=UPLOAD_BODY
 )
 def import_panorama_file(
     slug: str,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -17,16 +15,12 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.api.imports import _UPLOAD_BODY, UploadDep
+from app.api.imports import UPLOAD_BODY, UPLOAD_RESPONSES, UploadDep
 from app.errors import (
-    BodyTooLarge,
     CampaignNotFound,
     CsrfFailed,
     DecoderNotFound,
-    FileRequired,
-    ImportFailed,
     InvalidRequest,
-    MalformedRequest,
     NoKnownAnswer,
     NothingToSample,
     OwnTaskReview,
@@ -126,17 +120,8 @@ class KnownImportRead(BaseModel):
 @router.post(
     "/campaigns/{slug}/known-answers/import",
     response_model=KnownImportRead,
-    responses=error_responses(
-        *STAFF_ERRORS,
-        CsrfFailed,
-        CampaignNotFound,
-        ImportFailed,
-        FileRequired,
-        BodyTooLarge,
-        InvalidRequest,
-        MalformedRequest,
-    ),
-    openapi_extra=_UPLOAD_BODY,
+    responses=UPLOAD_RESPONSES,
+    openapi_extra=UPLOAD_BODY,
 )
 def import_known_answers(
     slug: str,
@@ -149,16 +134,7 @@ def import_known_answers(
 ) -> KnownImportRead:
     """Known cameras from a CSV, as `decoders known import` (one row per camera)."""
     campaign = get_campaign(session, slug=slug)
-    try:
-        text = file.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(f"The CSV is not UTF-8 text: {exc.reason}.") from exc
-    try:
-        done = quality.import_known(
-            session, campaign=campaign, lines=io.StringIO(text, newline=""), use=use, by=user
-        )
-    except csv.Error as exc:  # a NUL byte, an unclosed quote: not a CSV the reader can go on with
-        raise ImportFailed(f"The CSV cannot be read: {exc}.") from exc
+    done = quality.import_known(session, campaign=campaign, data=file, use=use, by=user)
     return KnownImportRead(tasks=done.tasks, cameras=done.cameras)
 
 

@@ -32,9 +32,9 @@ def known_import(
     """Set known answers from a CSV (task_id|location_id|pano_id, heading, pitch, ...)."""
     if use not in (None, "tutorial", "check"):
         fail("--as takes tutorial or check", 2)
-    with cli_session() as session, file.open(newline="", encoding="utf-8-sig") as lines:
+    with cli_session() as session:
         target = campaigns.get_campaign(session, slug=campaign)
-        done = quality.import_known(session, campaign=target, lines=lines, use=use)  # type: ignore[arg-type]
+        done = quality.import_known(session, campaign=target, data=file.read_bytes(), use=use)  # type: ignore[arg-type]
     typer.echo(f"known answers: {done.tasks} tasks, {done.cameras} cameras")
 
 

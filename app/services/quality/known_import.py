@@ -9,6 +9,7 @@ task named gets exactly the cameras listed for it (a re-import replaces its answ
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.errors import ImportFailed
 from app.models import Campaign, Location, Panorama, Task, User
 from app.schemas.quality import KnownCameraIn, KnownUse
+from app.services.imports.common import decode_text
 from app.services.quality.labels import get_task, promote, set_known_answer
 from app.services.quality.report import store_report
 
@@ -111,15 +113,21 @@ def import_known(
     session: Session,
     *,
     campaign: Campaign,
-    lines: Iterable[str],
+    data: bytes | str,
     use: KnownUse | None,
     by: User | None = None,
 ) -> KnownImport:
     """Set the known answers a CSV lists; optionally promote those tasks.
 
-    `by` is who uploaded it (recorded as the tasks' labeller); None from the CLI.
+    `by` is who uploaded it (recorded as the tasks' labeller); None from the CLI. Text that is
+    not UTF-8, or that the CSV reader cannot go on with (a NUL byte, an unclosed quote, a field
+    past its limit), is ImportFailed like any bad row.
     """
-    answers = parse(session, campaign=campaign, lines=lines)
+    text = decode_text(data)
+    try:
+        answers = parse(session, campaign=campaign, lines=io.StringIO(text, newline=""))
+    except csv.Error as exc:
+        raise ImportFailed(f"The CSV cannot be read: {exc}.") from exc
     for task_id, cameras in sorted(answers.items()):
         task = get_task(session, task_id=task_id, lock=True)
         # The uploader is recorded as the labeller, but an import completes no QA review:

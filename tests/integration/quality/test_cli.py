@@ -151,6 +151,16 @@ def test_a_malformed_known_csv_names_its_rows_and_writes_nothing(
     assert isinstance(refused.exception, ImportFailed)
     assert "task_id" in refused.exception.message
 
+    # Not UTF-8: the import's own error, as on the page (it was a UnicodeDecodeError here).
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes(
+        HEADER.encode() + f"{first},10,8,building,bullet,,caf\xe9\n".encode("latin-1")
+    )
+    unreadable = cli_runner.invoke(cli, ["known", "import", str(latin), "--campaign", slug])
+    assert isinstance(unreadable.exception, ImportFailed)
+    assert "not UTF-8" in unreadable.exception.message
+    assert _known(engine, [first, second]) == {first: (None, False), second: (None, False)}
+
 
 def _decoded(engine: Engine, slug: str) -> tuple[list[Task], list[str]]:
     """Four complete tasks; the first decoder tags at random."""
