@@ -129,7 +129,24 @@ _POOL_PICK = """
     LIMIT 1;
 """
 
-_LEASE = """
+# Task `t` is open to the caller: never answered or skipped by them, and (in the steered pass)
+# not leased lately by a sibling account, tutorials aside. The tutorial/check pick and the
+# "is anything left?" check must agree on it, or a 204 could come while a task is open.
+_OPEN_TO_CALLER = """\
+              AND NOT EXISTS (
+                SELECT 1 FROM assignments AS a
+                WHERE a.user_id = p_user AND a.task_id = t.id
+                  AND a.status IN ('submitted', 'skipped'))
+              AND NOT EXISTS (
+                SELECT 1 FROM submissions AS s
+                WHERE s.user_id = p_user AND s.campaign_id = c.id AND s.task_id = t.id)
+              AND (v_guard IS NULL OR v_kind = 'tutorial' OR NOT EXISTS (
+                SELECT 1 FROM assignments AS a JOIN users AS u ON u.id = a.user_id
+                WHERE a.task_id = t.id AND u.signup_ref = v_guard AND a.user_id <> p_user
+                  AND a.created_at > now() - make_interval(mins => p_sibling_minutes)))"""
+
+_LEASE = (
+    """
 CREATE FUNCTION decoders_lease(
   p_campaign bigint, p_slug text, p_staff boolean, p_user bigint,
   p_signup_ref text, p_sibling_minutes integer, p_fresh_below integer, p_check_key bytea,
@@ -267,17 +284,7 @@ BEGIN
             WHERE t.campaign_id = c.id AND t.status = 'open' AND t.known_answer IS NOT NULL
               AND t.is_tutorial = (v_kind = 'tutorial')
               AND (v_kind = 'tutorial' OR t.valid_submissions + t.leased < c.votes_per_task)
-              AND NOT EXISTS (
-                SELECT 1 FROM assignments AS a
-                WHERE a.user_id = p_user AND a.task_id = t.id
-                  AND a.status IN ('submitted', 'skipped'))
-              AND NOT EXISTS (
-                SELECT 1 FROM submissions AS s
-                WHERE s.user_id = p_user AND s.campaign_id = c.id AND s.task_id = t.id)
-              AND (v_guard IS NULL OR v_kind = 'tutorial' OR NOT EXISTS (
-                SELECT 1 FROM assignments AS a JOIN users AS u ON u.id = a.user_id
-                WHERE a.task_id = t.id AND u.signup_ref = v_guard AND a.user_id <> p_user
-                  AND a.created_at > now() - make_interval(mins => p_sibling_minutes)))
+{open_to_caller}
             ORDER BY t.valid_submissions DESC, t.priority DESC,
                      CASE WHEN v_lon IS NULL THEN 0 ELSE t.pos <-> point(v_lon, v_lat) END,
                      t.id
@@ -299,17 +306,7 @@ BEGIN
               AND t.is_tutorial = (v_kind = 'tutorial')
               AND (v_kind = 'pool' OR t.known_answer IS NOT NULL)
               AND (v_kind = 'tutorial' OR t.valid_submissions + t.leased < c.votes_per_task)
-              AND NOT EXISTS (
-                SELECT 1 FROM assignments AS a
-                WHERE a.user_id = p_user AND a.task_id = t.id
-                  AND a.status IN ('submitted', 'skipped'))
-              AND NOT EXISTS (
-                SELECT 1 FROM submissions AS s
-                WHERE s.user_id = p_user AND s.campaign_id = c.id AND s.task_id = t.id)
-              AND (v_guard IS NULL OR v_kind = 'tutorial' OR NOT EXISTS (
-                SELECT 1 FROM assignments AS a JOIN users AS u ON u.id = a.user_id
-                WHERE a.task_id = t.id AND u.signup_ref = v_guard AND a.user_id <> p_user
-                  AND a.created_at > now() - make_interval(mins => p_sibling_minutes)))
+{open_to_caller}
           ) OR EXISTS (
             SELECT 1 FROM assignments AS a JOIN tasks AS t ON t.id = a.task_id
             WHERE a.campaign_id = c.id AND a.status = 'live' AND a.expires_at <= now()
@@ -355,8 +352,9 @@ BEGIN
   RETURN NEXT;
 END
 $fn$;
-""".replace("{first}", _POOL_PICK.replace("{rank}", "k.id")).replace(
-    "{nearest}", _POOL_PICK.replace("{rank}", "k.pos <-> point(v_lon, v_lat)")
+""".replace("{open_to_caller}", _OPEN_TO_CALLER)
+    .replace("{first}", _POOL_PICK.replace("{rank}", "k.id"))
+    .replace("{nearest}", _POOL_PICK.replace("{rank}", "k.pos <-> point(v_lon, v_lat)"))
 )
 
 _SUBMIT = """
