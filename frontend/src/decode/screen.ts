@@ -10,7 +10,7 @@ import type { Attribution, Campaign, Lease, SubmissionResult, TagBody } from "..
 import { editable, initial, transition, type Event, type Mode, type State } from "./machine";
 import { confirmDialog, flagDialog, problemDialog, type ProblemReport } from "./dialogs";
 import { feedbackMarkers, feedbackPanel } from "./feedback";
-import { bindViewerKeys, showProgress, showStats, showTip, tagListItems } from "./sidebar";
+import { bindViewerKeys, showProgress, showStats, showTip, tagListItems, tagMarkers } from "./sidebar";
 import { tagPanel } from "./panel";
 import { prepare, send, type Outgoing, type SubmissionBody } from "./submit";
 import type { MarkerSpec, PanoView, Pov } from "./view";
@@ -147,27 +147,7 @@ export function taskScreen(opts: Options): TaskScreen {
 
   function markers(): MarkerSpec[] {
     if (s.mode === "feedback" && s.feedback) return feedbackMarkers(s.feedback.tags, s.feedback.result, (k) => t(k));
-    const out: MarkerSpec[] = s.tags.map((d, i) => ({
-      id: `tag-${i}`,
-      heading: d.heading,
-      pitch: d.pitch,
-      base: d.base,
-      kind: s.editing === i ? "selected" : "tag",
-      label: String(i + 1),
-      title: t("list.item", { n: i + 1 }),
-    }));
-    if (s.draft && s.editing === null) {
-      out.push({
-        id: "pending",
-        heading: s.draft.heading,
-        pitch: s.draft.pitch,
-        base: s.draft.base,
-        kind: "pending",
-        label: "+",
-        title: t("tag.newTitle"),
-      });
-    }
-    return out;
+    return tagMarkers(s.tags, s.draft, s.editing);
   }
 
   function render() {

@@ -5,7 +5,7 @@ import { h, replace } from "../lib/dom";
 import { t, type Key } from "../lib/i18n";
 import type { Lease, Stats } from "../lib/types";
 import type { Draft } from "./panel";
-import type { PanoView } from "./view";
+import type { MarkerSpec, PanoView } from "./view";
 
 const TIPS: Key[] = ["tip.lookUp", "tip.notSure", "tip.turnAround", "tip.once", "tip.zoom", "tip.base"];
 const TIP_TASKS = 20; // tips accompany a decoder's first 20 tasks
@@ -51,6 +51,31 @@ export async function showStats(box: HTMLElement): Promise<void> {
 }
 
 /** The list of saved tags, each editable and deletable. */
+/** The viewer's pins for these tags (the one being edited selected) and the camera being placed. */
+export function tagMarkers(tags: readonly Draft[], draft: Draft | null, editing: number | null): MarkerSpec[] {
+  const out: MarkerSpec[] = tags.map((d, i) => ({
+    id: `tag-${i}`,
+    heading: d.heading,
+    pitch: d.pitch,
+    base: d.base,
+    kind: editing === i ? "selected" : "tag",
+    label: String(i + 1),
+    title: t("list.item", { n: i + 1 }),
+  }));
+  if (draft && editing === null) {
+    out.push({
+      id: "pending",
+      heading: draft.heading,
+      pitch: draft.pitch,
+      base: draft.base,
+      kind: "pending",
+      label: "+",
+      title: t("tag.newTitle"),
+    });
+  }
+  return out;
+}
+
 export function tagListItems(
   tags: Draft[],
   editing: number | null,

@@ -14,7 +14,7 @@ import type { KnownCamera, Lease, QueueItem, TaskReview, User } from "../lib/typ
 import { editable, initial, transition, type Event, type State } from "../decode/machine";
 import { tagPanel } from "../decode/panel";
 import { createPsvView } from "../decode/psv";
-import { bindViewerKeys, tagListItems } from "../decode/sidebar";
+import { bindViewerKeys, tagListItems, tagMarkers } from "../decode/sidebar";
 import type { MarkerSpec, PanoView, Pov } from "../decode/view";
 
 const root = byId("review-root");
@@ -168,26 +168,7 @@ function reviewScreen(first: TaskReview, queue: string | null): ReviewScreen {
   }
 
   function markers(): MarkerSpec[] {
-    const out: MarkerSpec[] = s.tags.map((d, i) => ({
-      id: `tag-${i}`,
-      heading: d.heading,
-      pitch: d.pitch,
-      base: d.base,
-      kind: s.editing === i ? "selected" : "tag",
-      label: String(i + 1),
-      title: t("list.item", { n: i + 1 }),
-    }));
-    if (s.draft && s.editing === null) {
-      out.push({
-        id: "pending",
-        heading: s.draft.heading,
-        pitch: s.draft.pitch,
-        base: s.draft.base,
-        kind: "pending",
-        label: "+",
-        title: t("tag.newTitle"),
-      });
-    }
+    const out = tagMarkers(s.tags, s.draft, s.editing);
     for (const [i, c] of (review.crowd?.tags ?? []).entries()) {
       out.push({
         id: `crowd-${i}`,
