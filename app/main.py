@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -37,6 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        # The decoding loop's own limiter (deps.DecoderUnit); its threads still count against
+        # ConcurrencyLimit's slots, so the pool below still suffices.
+        app.state.decoding_limiter = anyio.CapacityLimiter(settings.decoding_concurrency)
         url = database_url(settings)
         replica = replica_url(settings)
         # One connection per request thread; downloads, the rate-limit meter and the queue

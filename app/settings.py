@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     # once (the rest queue in the event loop), so no request ever waits for a connection and
     # none is opened per request.
     threads: int = Field(default=40, ge=1, le=1000)
+    # Leases, answers and skips of one worker run at most this many at once (each is a few
+    # milliseconds of database work); the rest wait their turn in order. With every thread in
+    # the database at once, PostgreSQL spends much more per request than with a few: on this
+    # 2-core machine 4 per worker gave the most pairs per second (bench/assignment.py). About
+    # twice the database's cores divided by the workers of all app servers.
+    decoding_concurrency: int = Field(default=4, ge=1, le=1000)
     reconcile_worker: bool = True
     # The worker polls the queue this often when idle, and re-runs cross-task matching and
     # reliability for campaigns with new results this often (0 turns periodic runs off).

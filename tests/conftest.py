@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app import migrate
-from app.api.deps import get_read_session, get_session, get_stream_opener
+from app.api.deps import get_read_session, get_session, get_session_opener, get_stream_opener
 from app.main import create_app
 from app.settings import Settings, get_settings
 from tests import db as testdb
@@ -104,6 +105,8 @@ def app(settings: Settings, session: Session) -> FastAPI:
             raise
 
     application.dependency_overrides[get_session] = _session
+    # The decoding loop opens its transaction itself (deps.DecoderUnit): the same savepoint.
+    application.dependency_overrides[get_session_opener] = lambda: contextmanager(_session)
     application.dependency_overrides[get_read_session] = _session
     # Downloads read the test's transaction too; "closing" the borrowed connection is a no-op.
     application.dependency_overrides[get_stream_opener] = lambda: (

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from sqlalchemy.orm import Session
 
-from app.api.deps import BODY_ERRORS, USER_ERRORS, CurrentUser, SessionDep, SettingsDep
+from app.api.deps import BODY_ERRORS, USER_ERRORS, DecoderUnitDep, SettingsDep
 from app.errors import (
     AlreadySubmitted,
     AssignmentNotFound,
@@ -25,6 +26,7 @@ from app.errors import (
     TaskExcluded,
     TaskFull,
 )
+from app.models import User
 from app.schemas.common import error_responses
 from app.schemas.decoding import (
     AssignmentRead,
@@ -96,19 +98,26 @@ def _read(lease: Lease, settings: Settings) -> AssignmentRead:
         ),
     },
 )
-def lease_next_task(
-    slug: str, user: CurrentUser, session: SessionDep, response: Response, settings: SettingsDep
+async def lease_next_task(
+    slug: str, unit: DecoderUnitDep, response: Response, settings: SettingsDep
 ) -> AssignmentRead | Response:
     """Your live lease, or a new lease on the next task (204 when nothing is left).
 
     503 `busy` with Retry-After when tasks are left for you but all are being handed out.
     """
-    lease = decoding.lease_in(session, slug=slug, user=user)
-    if lease is None:
+
+    def work(session: Session, user: User) -> tuple[Lease, AssignmentRead] | None:
+        lease = decoding.lease_in(session, slug=slug, user=user)
+        # In the transaction: an image that cannot be resolved leaves no lease behind.
+        return None if lease is None else (lease, _read(lease, settings))
+
+    leased = await unit.run(work)
+    if leased is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+    lease, read = leased
     if not lease.created:
         response.status_code = status.HTTP_200_OK
-    return _read(lease, settings)
+    return read
 
 
 @router.post(
@@ -132,11 +141,15 @@ def lease_next_task(
         *BODY_ERRORS,
     ),
 )
-def submit(
-    assignment_id: int, payload: SubmissionCreate, user: CurrentUser, session: SessionDep
+async def submit(
+    assignment_id: int, payload: SubmissionCreate, unit: DecoderUnitDep
 ) -> SubmissionResult:
     """Store your answer once (a retry with the same idempotency key returns the original)."""
-    stored = decoding.submit(session, assignment_id=assignment_id, user=user, payload=payload)
+    stored = await unit.run(
+        lambda session, user: decoding.submit(
+            session, assignment_id=assignment_id, user=user, payload=payload
+        )
+    )
     return SubmissionResult(
         id=stored.submission_id, task_id=stored.task_id, feedback=stored.feedback
     )
@@ -156,7 +169,9 @@ def submit(
         InvalidRequest,
     ),
 )
-def skip(assignment_id: int, user: CurrentUser, session: SessionDep) -> SkipResult:
+async def skip(assignment_id: int, unit: DecoderUnitDep) -> SkipResult:
     """Give the task back without voting; you will not see it again."""
-    assignment = decoding.skip(session, assignment_id=assignment_id, user=user)
+    assignment = await unit.run(
+        lambda session, user: decoding.skip(session, assignment_id=assignment_id, user=user)
+    )
     return SkipResult(id=assignment.id, status=assignment.status)

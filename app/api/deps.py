@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from typing import Annotated
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -85,26 +88,47 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def get_auth(request: Request, session: SessionDep) -> accounts.Resolved | None:
+@dataclass(frozen=True)
+class Credentials:
+    """What a request says about its caller, read without the database."""
+
+    bearer: str | None
+    cookie: str | None
+    csrf: str | None
+    write: bool
+
+
+def credentials(request: Request) -> Credentials:
+    """The bearer token, the session cookie and the CSRF header of a request."""
+    return Credentials(
+        bearer=_bearer(request),
+        cookie=request.cookies.get(SESSION_COOKIE) or None,
+        csrf=request.headers.get(CSRF_HEADER),
+        write=request.method not in _SAFE_METHODS,
+    )
+
+
+def authenticate(session: Session, given: Credentials) -> accounts.Resolved | None:
     """The caller's login from a bearer token or the session cookie (with CSRF on writes)."""
-    token = _bearer(request)
-    if token is not None:
-        resolved = accounts.resolve_token(session, token=token)
+    if given.bearer is not None:
+        resolved = accounts.resolve_token(session, token=given.bearer)
         if resolved is None:
             raise InvalidToken("The token is invalid or expired.")
         return resolved
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
+    if given.cookie is None:
         return None
-    resolved = accounts.resolve_token(session, token=cookie)
+    resolved = accounts.resolve_token(session, token=given.cookie)
     if resolved is None:
         return None
     # Cookies ride along on cross-site requests; a write must prove it read our CSRF cookie.
-    if request.method not in _SAFE_METHODS and not accounts.csrf_ok(
-        resolved, request.headers.get(CSRF_HEADER)
-    ):
+    if given.write and not accounts.csrf_ok(resolved, given.csrf):
         raise CsrfFailed("Missing or wrong CSRF token.")
     return resolved
+
+
+def get_auth(request: Request, session: SessionDep) -> accounts.Resolved | None:
+    """The caller's login (authenticate), in the request's session."""
+    return authenticate(session, credentials(request))
 
 
 AuthDep = Annotated[accounts.Resolved | None, Depends(get_auth)]
@@ -136,6 +160,49 @@ def require_role(role: str) -> Callable[[User], Coroutine[None, None, User]]:
 
     return dependency
 
+
+# The decoding loop (lease, answer, skip) runs each request's whole unit of work (login lookup,
+# the call, commit) in one worker thread, under a limiter of its own (settings.
+# decoding_concurrency): a sync route with SessionDep and CurrentUser hops to a thread and back
+# four times, and with every thread of two workers in the database at once PostgreSQL spent
+# 60 % more per pair on 2 cores than with four per worker (issue 14, bench/assignment.py).
+SessionOpener = Callable[[], AbstractContextManager[Session]]
+T = TypeVar("T")
+
+
+async def get_session_opener(request: Request) -> SessionOpener:
+    """Opens one transaction, as get_session does (tests join their own instead)."""
+    factory = request.app.state.sessionmaker
+    return lambda: session_scope(factory)
+
+
+class DecoderUnit:
+    """Runs `work(session, caller)` in one transaction and one worker thread, signed in."""
+
+    def __init__(
+        self, opener: SessionOpener, given: Credentials, limiter: anyio.CapacityLimiter
+    ) -> None:
+        self.opener, self.given, self.limiter = opener, given, limiter
+
+    async def run(self, work: Callable[[Session, User], T]) -> T:
+        def unit() -> T:
+            with self.opener() as session:
+                resolved = authenticate(session, self.given)
+                if resolved is None:
+                    raise NotAuthenticated("Sign in or register first.")
+                return work(session, resolved.user)
+
+        return await anyio.to_thread.run_sync(unit, limiter=self.limiter)
+
+
+async def get_decoder_unit(
+    request: Request, opener: Annotated[SessionOpener, Depends(get_session_opener)]
+) -> DecoderUnit:
+    """The caller's decoding-loop unit of work (USER_ERRORS and CsrfFailed, as CurrentUser)."""
+    return DecoderUnit(opener, credentials(request), request.app.state.decoding_limiter)
+
+
+DecoderUnitDep = Annotated[DecoderUnit, Depends(get_decoder_unit)]
 
 ExpertUser = Annotated[User, Depends(require_role("expert"))]
 CoordinatorUser = Annotated[User, Depends(require_role("coordinator"))]

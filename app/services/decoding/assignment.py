@@ -117,8 +117,10 @@ def _call(
     session: Session, *, user: User, campaign_id: int | None, slug: str | None
 ) -> Lease | None:
     guard = get_settings().sibling_guard_minutes
+    # On the session's connection: a text call needs none of the ORM's statement handling.
+    connection = session.connection()
     try:
-        row = session.execute(
+        row = connection.execute(
             _LEASE,
             {
                 "campaign_id": campaign_id,
