@@ -1,6 +1,7 @@
 """Benchmark: lease + submit pairs over HTTP against the framework's floor and the SQL ceiling.
 
     .venv/bin/python bench/assignment.py [--tasks 10000] [--seconds 15] [--clients 1,16,64]
+        [--workers 2] [--paced 0.13,0.2]
 
 Creates its own database `decoders_bench_assignment` on the local cluster (or the server of
 DATABASE_URL) and serves it with `uvicorn app.main:app --workers 2` (--workers). For each client
@@ -9,9 +10,25 @@ decoders (lease, then submit 0-3 tags; 503 busy is retried and counted) for --se
 
 - floor: the same client on `GET /api/v1/health` at the largest client count, the framework's
   own speed on this machine (one pooled session and two tiny queries per request);
+- paced: for each multiple m of --paced, the same decoders at the largest client count on a
+  fresh campaign, open-loop: offered m x the floor just measured, in pairs/s in all. Each
+  client draws its pairs' start times from a Poisson process (exponential gaps of mean
+  clients / rate from its own seeded generator, so the schedule is the same from run to run and
+  does not depend on the answers); a pair starts at its scheduled time, or as soon as the
+  client's previous pair is done, and its latency counts from the scheduled time, so a backlog
+  counts against the server (no coordinated omission). Pairs scheduled but not started when
+  time is up are `unstarted`; a row that completes less than 98 % of its scheduled pairs says
+  `fell behind` (the pairs drawn, not rate x seconds: a Poisson count itself varies by its
+  square root, 2.6 % at 1,440 pairs, so the notes also show the rate the schedule drew);
 - ceiling: the same transactions (the decoders_lease and decoders_submit calls of migration
   0009, without the session lookup) straight through psycopg2 from as many threads, without
   HTTP, pydantic or the ORM.
+
+Why paced rows: a closed-loop client sends its next pair the moment the previous one returns,
+so with N clients Little's law fixes the mean latency at N / throughput. The closed rows measure
+capacity; their latency at 64 clients is whatever the queue of 64 makes it, not what a decoder
+sees at a given load. The paced rows measure the latency at a chosen throughput (0.13 x the
+floor is the issue's target: that many pairs/s at 64 clients with p99 < 250 ms).
 
 Per row it also reports new PostgreSQL sessions per second (pg_stat_database.sessions: a pool
 that churns opens connections all the time) and, for HTTP rows, the share of active backends
@@ -35,7 +52,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg2
@@ -94,6 +111,10 @@ def seed(dsn: str, tasks: int, users: int) -> tuple[str, int, list[tuple[int, st
 # whichever worker accepts first; reconnecting lets the less busy worker take new ones, so both
 # workers share the load as they would behind a load balancer (the floor pays the same).
 RECONNECT_EVERY = 8
+# uvicorn closes a keep-alive connection idle for 5 s (--timeout-keep-alive). Closed-loop clients
+# are never idle; a paced client can wait that long for its next pair, and then reconnects first,
+# as a browser would.
+IDLE_RECONNECT = 4.0
 
 
 class Http:
@@ -103,13 +124,15 @@ class Http:
         self.host, self.port = host, port
         self.auth = f"Authorization: Bearer {token}\r\n" if token else ""
         self.sent = 0
+        self.last = 0.0
 
     async def open(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.last = time.monotonic()
 
     async def call(self, method: str, path: str, body: object = None) -> tuple[int, bytes]:
         self.sent += 1
-        if self.sent % RECONNECT_EVERY == 0:
+        if self.sent % RECONNECT_EVERY == 0 or time.monotonic() - self.last > IDLE_RECONNECT:
             self.close()
             await self.open()
         data = json.dumps(body).encode() if body is not None else b""
@@ -127,6 +150,7 @@ class Http:
             if name.lower() == "content-length":
                 length = int(value)
         payload = await self.reader.readexactly(length) if length else b""
+        self.last = time.monotonic()
         return status, payload
 
     def close(self) -> None:
@@ -139,6 +163,7 @@ class Tally:
 
     latencies: list[float] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
+    scheduled: int = 0  # paced rows: pairs whose scheduled start fell within the run
 
 
 def _tags(rng: random.Random) -> list[dict[str, object]]:
@@ -154,32 +179,71 @@ def _tags(rng: random.Random) -> list[dict[str, object]]:
     ]
 
 
-async def decoder(http: Http, slug: str, stop: float, tally: Tally, rng: random.Random) -> None:
-    """Lease then submit, until time is up or nothing is left."""
-    while time.monotonic() < stop:
-        t0 = time.perf_counter()
+async def pair(http: Http, slug: str, tally: Tally, rng: random.Random, t0: float) -> bool:
+    """Lease then submit; a submitted pair's latency counts from `t0` (perf_counter).
+
+    False when nothing is left for this decoder."""
+    status, body = await http.call("POST", f"/api/v1/campaigns/{slug}/assignments")
+    while status == 503:  # busy: the app would wait Retry-After; here, ask again at once
+        tally.outcomes["busy"] += 1
         status, body = await http.call("POST", f"/api/v1/campaigns/{slug}/assignments")
-        while status == 503:  # busy: the app would wait Retry-After; here, ask again at once
-            tally.outcomes["busy"] += 1
-            status, body = await http.call("POST", f"/api/v1/campaigns/{slug}/assignments")
-        if status == 204:
-            tally.outcomes["nothing_left"] += 1
+    if status == 204:
+        tally.outcomes["nothing_left"] += 1
+        return False
+    if status not in (200, 201):
+        tally.outcomes[f"lease_{status}"] += 1
+        return True
+    tags = _tags(rng)
+    answer = {
+        "idempotency_key": uuid.uuid4().hex,
+        "tags": tags,
+        "outcome": "cameras" if tags else "no_cameras",
+    }
+    lease_id = json.loads(body)["id"]
+    status, _ = await http.call("POST", f"/api/v1/assignments/{lease_id}/submission", answer)
+    if status != 201:
+        tally.outcomes[f"submit_{status}"] += 1
+        return True
+    tally.latencies.append(time.perf_counter() - t0)
+    return True
+
+
+async def decoder(http: Http, slug: str, stop: float, tally: Tally, rng: random.Random) -> None:
+    """Closed loop: lease then submit, until time is up or nothing is left."""
+    while time.monotonic() < stop:
+        if not await pair(http, slug, tally, rng, time.perf_counter()):
             return
-        if status not in (200, 201):
-            tally.outcomes[f"lease_{status}"] += 1
+
+
+async def paced_decoder(
+    http: Http,
+    slug: str,
+    stop: float,
+    tally: Tally,
+    rng: random.Random,
+    schedule: random.Random,
+    rate: float,
+) -> None:
+    """Open loop: pairs at the times of a Poisson process of `rate` per second from `schedule`.
+
+    A pair starts at its scheduled time, or as soon as the previous one is done if that is
+    later, and its latency counts from the scheduled time, so a backlog counts against the
+    server. Pairs scheduled before `stop` but not started by then count as `unstarted`."""
+    now = time.perf_counter()  # one clock for the schedule and the latencies, as `pair` times
+    end = now + (stop - time.monotonic())
+    due, more = now, True
+    while True:
+        due += schedule.expovariate(rate)
+        if due >= end:
+            return
+        tally.scheduled += 1
+        if not more or time.perf_counter() >= end:
+            tally.outcomes["unstarted"] += 1
             continue
-        tags = _tags(rng)
-        answer = {
-            "idempotency_key": uuid.uuid4().hex,
-            "tags": tags,
-            "outcome": "cameras" if tags else "no_cameras",
-        }
-        lease_id = json.loads(body)["id"]
-        status, _ = await http.call("POST", f"/api/v1/assignments/{lease_id}/submission", answer)
-        if status != 201:
-            tally.outcomes[f"submit_{status}"] += 1
-            continue
-        tally.latencies.append(time.perf_counter() - t0)
+        wait = due - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        more = await pair(http, slug, tally, rng, due)
 
 
 async def health(http: Http, stop: float, tally: Tally) -> None:
@@ -239,6 +303,25 @@ def sessions_opened(dsn: str) -> int:
         return int(cur.fetchone()[0])
 
 
+@dataclass(frozen=True)
+class Paced:
+    """What a paced row was offered: `multiple` x the health floor, `rate` pairs/s in all."""
+
+    multiple: float
+    rate: float
+    seconds: float
+    scheduled: int
+    completed: int
+
+    @property
+    def behind(self) -> bool:
+        """More than 2 % of the scheduled pairs were not completed.
+
+        Against the pairs the schedule drew, not rate x seconds: a Poisson count over the run
+        itself varies by its square root (2.6 % at 1,440 pairs)."""
+        return self.completed < 0.98 * self.scheduled
+
+
 @dataclass
 class Row:
     path: str
@@ -249,6 +332,7 @@ class Row:
     new_conns: float
     workers: str
     notes: str
+    paced: Paced | None = None
 
 
 def measure(dsn: str, path: str, clients: int, run: Callable[[], tuple[Tally, float]]) -> Row:
@@ -351,6 +435,42 @@ def run_http(host: str, port: int, dsn: str, tasks: int, clients: int, seconds: 
     )
 
 
+def run_paced(
+    host: str,
+    port: int,
+    dsn: str,
+    tasks: int,
+    clients: int,
+    seconds: float,
+    multiple: float,
+    floor_rate: float,
+) -> Row:
+    """The http row's decoders on a fresh campaign, offered `multiple` x the floor in pairs/s."""
+    slug, _, decoders = seed(dsn, tasks, clients)
+    tokens: list[str | None] = [token for _, token in decoders]
+    offered = multiple * floor_rate
+
+    def work(http: Http, stop: float, tally: Tally, i: int) -> Awaitable[None]:
+        # The schedule has its own generator, so it does not depend on what the server answers.
+        schedule = random.Random(f"paced schedule {i}")
+        return paced_decoder(http, slug, stop, tally, random.Random(i), schedule, offered / clients)
+
+    tallies: list[Tally] = []
+
+    def run() -> tuple[Tally, float]:
+        tally, elapsed = asyncio.run(drive(host, port, tokens, seconds, work))
+        tallies.append(tally)
+        return tally, elapsed
+
+    row = measure(dsn, "paced", clients, run)
+    paced = Paced(multiple, offered, seconds, tallies[0].scheduled, len(tallies[0].latencies))
+    notes = [row.notes, f"offered={offered:.1f}/s ({multiple:g}x floor)"]
+    notes.append(f"scheduled={paced.scheduled} ({paced.scheduled / seconds:.1f}/s)")
+    if paced.behind:
+        notes.append("fell behind")
+    return replace(row, notes=" ".join(n for n in notes if n), paced=paced)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -359,8 +479,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", default="1,16,64")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--paced",
+        default="0.13,0.2",
+        help="open-loop rows at the largest client count, offered these multiples of the "
+        "health floor in pairs/s ('' for none)",
+    )
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
+    multiples = [float(m) for m in args.paced.split(",") if m.strip()]
     try:
         import uvloop
 
@@ -395,6 +522,11 @@ def main() -> None:
                 )
 
             rows.append(measure(dsn, "health", most, floor))
+            health_rate = rows[-1].rate  # the paced rows' yardstick, measured just before them
+            for m in multiples:
+                rows.append(
+                    run_paced(host, int(port), dsn, args.tasks, most, args.seconds, m, health_rate)
+                )
         for n in counts:
             _, campaign_id, decoders = seed(dsn, args.tasks, n)
             ids = [u for u, _ in decoders]
@@ -429,6 +561,18 @@ def main() -> None:
         print(
             f"clients {r.clients}: pairs/s = {r.rate / floor_rate:.3f} x health req/s; "
             f"{r.rate / sql[r.clients]:.0%} of the SQL ceiling"
+        )
+    for r in rows:
+        if r.paced is None:
+            continue
+        p = r.paced
+        print(
+            f"paced {r.clients} clients, offered {p.multiple:g} x health = {p.rate:.1f} pairs/s: "
+            f"achieved {r.rate:.1f} pairs/s ({r.rate / floor_rate:.3f} x health), "
+            f"p50 {r.p50:.1f} ms, p99 {r.p99:.1f} ms (latency from the scheduled start); "
+            f"{p.completed} of {p.scheduled} scheduled pairs done "
+            f"(the schedule drew {p.scheduled / p.seconds:.1f}/s)"
+            + ("; fell behind" if p.behind else "")
         )
 
 
