@@ -3,7 +3,8 @@
 They answer in the providers' documented shapes (fixtures in tests/fixtures/imagery): the Graph
 API's `{"data": [...], "paging": {"next": …}}` with signed, expiring image URLs, and a STAC
 ItemCollection with `rel=next` links. Knobs make them misbehave the way real services do:
-`throttle` (429 with Retry-After), `malformed` (broken JSON or shapes), a clock for URL expiry.
+`throttle` (429 with Retry-After), `malformed` (broken JSON or shapes), `hold` (a slow provider:
+a request waits until released), a clock for URL expiry.
 
     with fake_imagery() as fake:
         settings.mapillary_api_url = fake.mapillary_url   # …/mapillary
@@ -53,6 +54,9 @@ class FakeImagery:
     images: dict[str, bytes] = field(default_factory=dict)  # image id → JPEG (default grey)
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # route → released: a request to a held route waits (logged, and `parked` set) until then.
+    hold: dict[str, threading.Event] = field(default_factory=dict)
+    parked: threading.Event = field(default_factory=threading.Event)
 
     @property
     def mapillary_url(self) -> str:
@@ -72,6 +76,7 @@ class FakeImagery:
         self.throttle, self.malformed = {}, set()
         self.url_lifetime, self.now = 3600.0, time.time()
         self.images, self.requests = {}, []
+        self.hold, self.parked = {}, threading.Event()
 
     def calls(self, route: str) -> list[dict[str, Any]]:
         """The logged requests of one route ('mapillary/images', 'mapillary/image', …)."""
@@ -101,6 +106,10 @@ class _Handler(BaseHTTPRequestHandler):
             times, after = self.fake.throttle.get(route, (0, "0"))
             if times:
                 self.fake.throttle[route] = (times - 1, after)
+            released = self.fake.hold.get(route)
+        if released is not None:
+            self.fake.parked.set()
+            released.wait(60)  # a bound, so a failing test cannot hang the suite
         if times:
             self._json(429, {"error": {"message": "Too many requests", "code": 4}}, after)
             return

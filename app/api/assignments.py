@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from app.api.deps import BODY_ERRORS, USER_ERRORS, DecoderUnitDep, SettingsDep
+from app.api.deps import BODY_ERRORS, USER_ERRORS, DecoderUnit, DecoderUnitDep, SettingsDep
 from app.errors import (
     AlreadySubmitted,
     AssignmentNotFound,
@@ -43,12 +46,11 @@ from app.services.decoding import Lease
 from app.settings import Settings
 
 router = APIRouter(tags=["decoding"])
+log = logging.getLogger(__name__)
 
 
-def _read(lease: Lease, settings: Settings) -> AssignmentRead:
+def _read(lease: Lease, image: imagery.ViewerImage) -> AssignmentRead:
     pano = lease.panorama
-    # Mapillary URLs expire: resolved now (cached while valid), never stored.
-    image = imagery.viewer_image(pano, settings=settings)
     credit = imagery.credit(pano)
     return AssignmentRead(
         id=lease.assignment.id,
@@ -106,18 +108,42 @@ async def lease_next_task(
     503 `busy` with Retry-After when tasks are left for you but all are being handed out.
     """
 
-    def work(session: Session, user: User) -> tuple[Lease, AssignmentRead] | None:
+    def work(session: Session, user: User) -> tuple[Lease, imagery.ViewerImage | None] | None:
         lease = decoding.lease_in(session, slug=slug, user=user)
-        # In the transaction: an image that cannot be resolved leaves no lease behind.
-        return None if lease is None else (lease, _read(lease, settings))
+        if lease is None:
+            return None
+        # Mapillary URLs expire: resolved at lease time (cached while valid), never stored.
+        return lease, imagery.cached_viewer_image(lease.panorama, settings=settings)
 
     leased = await unit.run(work)
     if leased is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    lease, read = leased
+    lease, image = leased
+    if image is None:
+        image = await _ask_provider(unit, lease, settings)
     if not lease.created:
         response.status_code = status.HTTP_200_OK
-    return read
+    return _read(lease, image)
+
+
+async def _ask_provider(unit: DecoderUnit, lease: Lease, settings: Settings) -> imagery.ViewerImage:
+    """The image from its provider, after the lease's transaction and outside the decoding
+    loop's limiter (a provider that is slow or down holds none of its few slots); when the
+    provider fails, a lease made by this request is ended, so asking again starts afresh."""
+    try:
+        return await run_in_threadpool(imagery.viewer_image, lease.panorama, settings=settings)
+    except Exception:
+        if lease.created:
+            assignment_id = lease.assignment.id
+            try:
+                await unit.run(
+                    lambda session, user: decoding.give_back(
+                        session, assignment_id=assignment_id, user=user
+                    )
+                )
+            except Exception:  # the provider's error is the one to answer with
+                log.warning("could not end lease %s after its image failed", assignment_id)
+        raise
 
 
 @router.post(

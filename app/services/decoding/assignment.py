@@ -204,6 +204,13 @@ def end_lease(session: Session, assignment: Assignment) -> None:
     session.flush()
 
 
+def give_back(session: Session, *, assignment_id: int, user: User) -> None:
+    """End a lease just made for the caller that could not be shown (its image failed)."""
+    assignment = get_assignment(session, assignment_id=assignment_id, user=user)
+    if assignment.status == "live":
+        end_lease(session, assignment)
+
+
 def get_assignment(session: Session, *, assignment_id: int, user: User) -> Assignment:
     """The caller's assignment, locked for update (before its campaign); 404 or 403 otherwise."""
     assignment = session.scalars(

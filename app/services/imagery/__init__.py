@@ -15,7 +15,13 @@ from app.services.imagery.find import (
     search_tile,
 )
 from app.services.imagery.providers import SEARCHABLE, Provider, provider_for, search_box
-from app.services.imagery.urls import UrlCache, ViewerImage, credit, viewer_image
+from app.services.imagery.urls import (
+    UrlCache,
+    ViewerImage,
+    cached_viewer_image,
+    credit,
+    viewer_image,
+)
 
 __all__ = [
     "SEARCHABLE",
@@ -27,6 +33,7 @@ __all__ = [
     "TileResult",
     "UrlCache",
     "ViewerImage",
+    "cached_viewer_image",
     "credit",
     "date_bound",
     "find_batch",

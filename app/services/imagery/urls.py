@@ -52,15 +52,22 @@ class UrlCache:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)
 
-    def get(
-        self, key: str, fetch: Callable[[], tuple[str, datetime | None]]
-    ) -> tuple[str, datetime]:
-        """A URL for `key` valid for at least MARGIN, from the cache or fresh from `fetch`."""
+    def peek(self, key: str) -> tuple[str, datetime] | None:
+        """The cached URL for `key` if it still has more than MARGIN to live."""
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None and hit[1] - self.now() > MARGIN:
                 self._entries.move_to_end(key)
                 return hit
+        return None
+
+    def get(
+        self, key: str, fetch: Callable[[], tuple[str, datetime | None]]
+    ) -> tuple[str, datetime]:
+        """A URL for `key` valid for at least MARGIN, from the cache or fresh from `fetch`."""
+        hit = self.peek(key)
+        if hit is not None:
+            return hit
         # Fetched outside the lock: one slow provider call must not stall every lease.
         url, expires = fetch()
         expires = expires or self.now() + DEFAULT_LIFETIME
@@ -110,6 +117,16 @@ def viewer_image(
             f"{settings.mapillary_api_url}|{pano_id}", lambda: chosen.resolve(pano_id)
         )
         return ViewerImage(url, expires, None)
+    return ViewerImage(panorama.image_url, None, panorama.image_tiles)
+
+
+def cached_viewer_image(
+    panorama: Panorama, *, settings: Settings, cache: UrlCache | None = None
+) -> ViewerImage | None:
+    """viewer_image without asking the provider: None when only the provider can say."""
+    if panorama.provider == "mapillary" and panorama.provider_id:
+        hit = (cache or _CACHE).peek(f"{settings.mapillary_api_url}|{panorama.provider_id}")
+        return None if hit is None else ViewerImage(hit[0], hit[1], None)
     return ViewerImage(panorama.image_url, None, panorama.image_tiles)
 
 

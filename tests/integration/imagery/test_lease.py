@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import httpx
@@ -15,7 +16,7 @@ from app.models import Campaign, Panorama, Task
 from app.services import imagery
 from app.services.imagery import UrlCache
 from app.settings import Settings
-from tests.factories import bearer, make_campaign, make_user
+from tests.factories import bearer, make_campaign, make_task, make_user
 from tests.fake_imagery import FakeImagery
 
 MAPILLARY = Candidate(
@@ -113,6 +114,38 @@ def test_a_provider_outage_fails_the_lease_cleanly(
     fake.throttle.clear()  # the lease was rolled back: asking again gives a new one
     again = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=headers)
     assert again.status_code == 201
+
+
+def test_a_slow_provider_holds_no_slot_of_the_decoding_loop(
+    client: TestClient, session: Session, fake: FakeImagery, url_cache: UrlCache
+) -> None:
+    # Leases and answers run a few at a time (decoding_concurrency); a lease waiting for
+    # Mapillary must not take one of those slots, or a slow provider would stall every decoder.
+    limiter = client.app.state.decoding_limiter  # type: ignore[attr-defined]
+    limiter.total_tokens = 1
+    mapillary = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
+    _task(session, mapillary, MAPILLARY)
+    other = make_campaign(session, tutorial_tasks=0, known_answer_every=0)
+    make_task(session, other)
+    first, second = bearer(session, make_user(session)), bearer(session, make_user(session))
+    fake.hold["mapillary/image"] = released = threading.Event()
+    answers: dict[str, int] = {}
+
+    def lease_mapillary() -> None:
+        url = f"/api/v1/campaigns/{mapillary.slug}/assignments"
+        answers["mapillary"] = client.post(url, headers=first).status_code
+
+    waiting = threading.Thread(target=lease_mapillary)
+    waiting.start()
+    try:
+        assert fake.parked.wait(60), "the lease never asked Mapillary"
+        response = client.post(f"/api/v1/campaigns/{other.slug}/assignments", headers=second)
+        assert response.status_code == 201, response.text
+        assert "mapillary" not in answers  # still waiting for the provider
+    finally:
+        released.set()
+        waiting.join()
+    assert answers["mapillary"] == 201
 
 
 def test_a_panoramax_lease_offers_tiles_and_the_instance_credit(
