@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     # milliseconds of database work); the rest wait their turn in order. With every thread in
     # the database at once, PostgreSQL spends much more per request than with a few: on this
     # 2-core machine 4 per worker gave the most pairs per second (bench/assignment.py). About
-    # twice the database's cores divided by the workers of all app servers.
+    # 4 x the database's cores / the workers of all app servers.
     decoding_concurrency: int = Field(default=4, ge=1, le=1000)
     reconcile_worker: bool = True
     # The worker polls the queue this often when idle, and re-runs cross-task matching and

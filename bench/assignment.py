@@ -21,20 +21,23 @@ decoders (lease, then submit 0-3 tags; 503 busy is retried and counted) for --se
   `fell behind` (the pairs drawn, not rate x seconds: a Poisson count itself varies by its
   square root, 2.6 % at 1,440 pairs, so the notes also show the rate the schedule drew);
 - ceiling: the same transactions (the decoders_lease and decoders_submit calls of migration
-  0009, without the session lookup) straight through psycopg2 from as many threads, without
+  0011, without the session lookup) straight through psycopg2 from as many threads, without
   HTTP, pydantic or the ORM.
 
 Why paced rows: a closed-loop client sends its next pair the moment the previous one returns,
 so with N clients Little's law fixes the mean latency at N / throughput. The closed rows measure
 capacity; their latency at 64 clients is whatever the queue of 64 makes it, not what a decoder
 sees at a given load. The paced rows measure the latency at a chosen throughput (0.13 x the
-floor is the issue's target: that many pairs/s at 64 clients with p99 < 250 ms).
+floor is the throughput of issue 14's done criterion, which asks p99 < 250 ms with it).
 
 Per row it also reports new PostgreSQL sessions per second (pg_stat_database.sessions: a pool
 that churns opens connections all the time) and, for HTTP rows, the share of active backends
 per worker process (application_name carries the pid), sampled every 50 ms, to show both
-workers got load. The client is a minimal keep-alive HTTP/1.1 client on uvloop, so that the
-load generator costs far less CPU than the server it measures on the same cores.
+workers got load, and the CPU milliseconds per pair (or request) of the uvicorn processes, of
+this database's PostgreSQL backends and of this process (the clients; sql rows show none: their
+backends are gone before they are counted). The client is a minimal keep-alive HTTP/1.1 client
+on uvloop, so that the load generator costs far less CPU than the server it measures on the
+same cores.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import migrate
 from app.services.decoding.assignment import FRESH_SUBMISSIONS, PAUSES, check_key
+from bench.cpu_per_request import children, cpu_seconds, own_cpu, processes
 from tests import db as testdb
 from tests.live import live_server
 
@@ -228,7 +232,9 @@ async def paced_decoder(
 
     A pair starts at its scheduled time, or as soon as the previous one is done if that is
     later, and its latency counts from the scheduled time, so a backlog counts against the
-    server. Pairs scheduled before `stop` but not started by then count as `unstarted`."""
+    server. Pairs scheduled before `stop` but not started by then count as `unstarted`; those
+    due after this decoder was told nothing is left count as `after_nothing_left`, not as
+    scheduled."""
     now = time.perf_counter()  # one clock for the schedule and the latencies, as `pair` times
     end = now + (stop - time.monotonic())
     due, more = now, True
@@ -236,8 +242,11 @@ async def paced_decoder(
         due += schedule.expovariate(rate)
         if due >= end:
             return
+        if not more:  # this decoder was told nothing is left: not the server falling behind
+            tally.outcomes["after_nothing_left"] += 1
+            continue
         tally.scheduled += 1
-        if not more or time.perf_counter() >= end:
+        if time.perf_counter() >= end:
             tally.outcomes["unstarted"] += 1
             continue
         wait = due - time.perf_counter()
@@ -333,14 +342,25 @@ class Row:
     workers: str
     notes: str
     paced: Paced | None = None
+    # CPU milliseconds per pair (or request): the uvicorn processes, this database's
+    # PostgreSQL backends, this process (the clients; for sql rows also psycopg2's threads).
+    cpu: tuple[float, float, float] | None = None
+
+
+# The uvicorn supervisor and its workers, once the server runs (main).
+SERVER: list[int] = []
 
 
 def measure(dsn: str, path: str, clients: int, run: Callable[[], tuple[Tally, float]]) -> Row:
-    """Run one row with the connection counter and the per-worker sampler around it."""
+    """Run one row with the connection counter, the per-worker sampler and CPU counters."""
     monitor = Monitor(dsn)
     before = sessions_opened(dsn)
     monitor.start()
+    # Backends opened during the row (the sql rows' connections) are gone before they are
+    # counted, so the database column means something only for the pooled HTTP rows.
+    cpu_before = cpu_seconds(SERVER), cpu_seconds(processes(DB_NAME)), own_cpu()
     tally, elapsed = run()
+    cpu_after = cpu_seconds(SERVER), cpu_seconds(processes(DB_NAME)), own_cpu()
     monitor.halt.set()
     monitor.join()
     # The sampler's and the counter's own connections are two of the sessions opened.
@@ -349,6 +369,8 @@ def measure(dsn: str, path: str, clients: int, run: Callable[[], tuple[Tally, fl
     workers = {k: v for k, v in monitor.active.items() if k.startswith("decoders-")}
     total = sum(workers.values()) or 1
     share = "/".join(f"{100 * v / total:.0f}%" for _, v in sorted(workers.items()))
+    done = max(len(lat), 1)
+    a, b, c = (1000 * (y - x) / done for x, y in zip(cpu_before, cpu_after, strict=True))
     return Row(
         path,
         clients,
@@ -358,6 +380,7 @@ def measure(dsn: str, path: str, clients: int, run: Callable[[], tuple[Tally, fl
         max(opened, 0) / elapsed,
         share or "-",
         " ".join(f"{k}={v}" for k, v in sorted(tally.outcomes.items())),
+        cpu=(a, b, c) if path != "sql" else None,
     )
 
 
@@ -502,6 +525,8 @@ def main() -> None:
     try:
         with live_server(url, media_dir=Path("/tmp"), workers=args.workers) as base:
             host, port = base.removeprefix("http://").split(":")
+            SERVER[:] = processes(f"--port {port}")
+            SERVER.extend(int(p) for pid in list(SERVER) for p in children(pid))
             # Warm up: let both workers open their pools before anything is measured.
             asyncio.run(
                 drive(host, int(port), [None] * max(counts), 3, lambda h, s, t, i: health(h, s, t))
@@ -548,12 +573,13 @@ def main() -> None:
     )
     print(
         f"{'path':6} {'clients':>7} {'req|pairs/s':>11} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'new conn/s':>10}  {'worker load':>11}  notes"
+        f"{'new conn/s':>10}  {'worker load':>11}  {'CPU ms app/db/client':>20}  notes"
     )
     for r in rows:
+        cpu = "-" if r.cpu is None else "{:.2f}/{:.2f}/{:.2f}".format(*r.cpu)
         print(
             f"{r.path:6} {r.clients:7d} {r.rate:11.1f} {r.p50:8.1f} {r.p99:8.1f} "
-            f"{r.new_conns:10.1f}  {r.workers:>11}  {r.notes}"
+            f"{r.new_conns:10.1f}  {r.workers:>11}  {cpu:>20}  {r.notes}"
         )
     floor_rate = next(r.rate for r in rows if r.path == "health")
     sql = {r.clients: r.rate for r in rows if r.path == "sql"}

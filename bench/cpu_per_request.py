@@ -70,23 +70,25 @@ def measure(base: str, path: str, *, port: int, database: str, clients: int, sec
     """One line: requests per second, and CPU milliseconds per request on each side."""
     sbs.load(base + path, clients=clients, seconds=1)  # pools (a backend per client) and plans
     server = processes(f"--port {port}")
-    server += [int(p) for pid in server for p in _children(pid)]
-    before = cpu_seconds(server), cpu_seconds(processes(database)), _own()
+    server += [int(p) for pid in server for p in children(pid)]
+    before = cpu_seconds(server), cpu_seconds(processes(database)), own_cpu()
     start = time.monotonic()
     rate = sbs.load(base + path, clients=clients, seconds=seconds)
     answered = rate * (time.monotonic() - start)
-    after = cpu_seconds(server), cpu_seconds(processes(database)), _own()
+    after = cpu_seconds(server), cpu_seconds(processes(database)), own_cpu()
     ms = [1000 * (b - a) / answered for a, b in zip(before, after, strict=True)]
     return (f"{path}: {rate:.1f} req/s; CPU ms per request: server {ms[0]:.2f}, "
             f"PostgreSQL {ms[1]:.2f}, client {ms[2]:.2f}")  # fmt: skip
 
 
-def _children(pid: int) -> list[str]:
+def children(pid: int) -> list[str]:
+    """The process ids of `pid`'s children (uvicorn's workers)."""
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return out.split()
 
 
-def _own() -> float:
+def own_cpu() -> float:
+    """User + system CPU of this process, all its threads."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import APIRouter, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from app.api.deps import BODY_ERRORS, USER_ERRORS, DecoderUnit, DecoderUnitDep, SettingsDep
+from app.api.deps import BODY_ERRORS, USER_ERRORS, DecoderUnitDep, SettingsDep
 from app.errors import (
     AlreadySubmitted,
     AssignmentNotFound,
@@ -46,7 +44,6 @@ from app.services.decoding import Lease
 from app.settings import Settings
 
 router = APIRouter(tags=["decoding"])
-log = logging.getLogger(__name__)
 
 
 def _read(lease: Lease, image: imagery.ViewerImage) -> AssignmentRead:
@@ -120,30 +117,20 @@ async def lease_next_task(
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     lease, image = leased
     if image is None:
-        image = await _ask_provider(unit, lease, settings)
+        image = await _ask_provider(lease, settings)
     if not lease.created:
         response.status_code = status.HTTP_200_OK
     return _read(lease, image)
 
 
-async def _ask_provider(unit: DecoderUnit, lease: Lease, settings: Settings) -> imagery.ViewerImage:
+async def _ask_provider(lease: Lease, settings: Settings) -> imagery.ViewerImage:
     """The image from its provider, after the lease's transaction and outside the decoding
-    loop's limiter (a provider that is slow or down holds none of its few slots); when the
-    provider fails, a lease made by this request is ended, so asking again starts afresh."""
-    try:
-        return await run_in_threadpool(imagery.viewer_image, lease.panorama, settings=settings)
-    except Exception:
-        if lease.created:
-            assignment_id = lease.assignment.id
-            try:
-                await unit.run(
-                    lambda session, user: decoding.give_back(
-                        session, assignment_id=assignment_id, user=user
-                    )
-                )
-            except Exception:  # the provider's error is the one to answer with
-                log.warning("could not end lease %s after its image failed", assignment_id)
-        raise
+    loop's limiter, so a provider that is slow or down holds none of its few slots.
+
+    When the provider fails, the lease stays: asking again returns it (200) and asks again.
+    Ending it here would race with that second request, which may already have handed it out.
+    """
+    return await run_in_threadpool(imagery.viewer_image, lease.panorama, settings=settings)
 
 
 @router.post(

@@ -198,8 +198,14 @@ class DecoderUnit:
 async def get_decoder_unit(
     request: Request, opener: Annotated[SessionOpener, Depends(get_session_opener)]
 ) -> DecoderUnit:
-    """The caller's decoding-loop unit of work (USER_ERRORS and CsrfFailed, as CurrentUser)."""
-    return DecoderUnit(opener, credentials(request), request.app.state.decoding_limiter)
+    """The caller's decoding-loop unit of work (USER_ERRORS and CsrfFailed, as CurrentUser).
+
+    A request without any credentials is refused here, before its body is validated and without
+    a slot or the database; a token or cookie is checked in the unit, after the body."""
+    given = credentials(request)
+    if given.bearer is None and given.cookie is None:
+        raise NotAuthenticated("Sign in or register first.")
+    return DecoderUnit(opener, given, request.app.state.decoding_limiter)
 
 
 DecoderUnitDep = Annotated[DecoderUnit, Depends(get_decoder_unit)]

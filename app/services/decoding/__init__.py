@@ -2,7 +2,6 @@
 
 from app.services.decoding.assignment import (
     Lease,
-    give_back,
     lease_in,
     next_task_for,
     panorama_position,
@@ -17,7 +16,6 @@ __all__ = [
     "add_flag",
     "campaign_flags",
     "exclude",
-    "give_back",
     "lease_in",
     "list_tasks",
     "next_task_for",

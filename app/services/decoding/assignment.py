@@ -117,7 +117,9 @@ def _call(
     session: Session, *, user: User, campaign_id: int | None, slug: str | None
 ) -> Lease | None:
     guard = get_settings().sibling_guard_minutes
-    # On the session's connection: a text call needs none of the ORM's statement handling.
+    # On the session's connection: a text call needs none of the ORM's statement handling,
+    # only what Session.execute would flush first.
+    session.flush()
     connection = session.connection()
     try:
         row = connection.execute(
@@ -202,13 +204,6 @@ def end_lease(session: Session, assignment: Assignment) -> None:
     assignment.status = "expired"
     assignment.finished_at = datetime.now(UTC)
     session.flush()
-
-
-def give_back(session: Session, *, assignment_id: int, user: User) -> None:
-    """End a lease just made for the caller that could not be shown (its image failed)."""
-    assignment = get_assignment(session, assignment_id=assignment_id, user=user)
-    if assignment.status == "live":
-        end_lease(session, assignment)
 
 
 def get_assignment(session: Session, *, assignment_id: int, user: User) -> Assignment:

@@ -84,7 +84,9 @@ def submit(
     """Store a submission once; a retry with the same key returns the original."""
     check_not_suspended(user)
     try:
-        # On the session's connection: a text call needs none of the ORM's statement handling.
+        # On the session's connection: a text call needs none of the ORM's statement handling,
+        # only what Session.execute would flush first.
+        session.flush()
         row = session.connection().execute(_SUBMIT, _params(assignment_id, user, payload)).one()
     except IntegrityError as exc:
         # Two requests racing past the replay check: the same key on another lease is a

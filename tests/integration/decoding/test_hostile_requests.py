@@ -178,6 +178,35 @@ CASES: list[tuple[str, Call, int, str]] = [
         "idempotency_conflict",
     ),
     ("no token", _post_submission(ok_body(), who="nobody"), 401, "not_authenticated"),
+    # Without any credentials the login is refused before the body is checked (README: the body
+    # comes before a token's check on the decoding loop, not before having none).
+    ("no token, invalid body", _post_submission({}, who="nobody"), 401, "not_authenticated"),
+    (
+        "skip without a token",
+        lambda c, w: c.post(f"/api/v1/assignments/{w.live}/skip"),
+        401,
+        "not_authenticated",
+    ),
+    (
+        "forged token, invalid body",
+        lambda c, w: c.post(
+            f"/api/v1/assignments/{w.live}/submission",
+            json={},
+            headers={"Authorization": "Bearer forged"},
+        ),
+        422,
+        "invalid",
+    ),
+    (
+        "forged token",
+        lambda c, w: c.post(
+            f"/api/v1/assignments/{w.live}/submission",
+            json=ok_body(),
+            headers={"Authorization": "Bearer forged"},
+        ),
+        401,
+        "invalid_token",
+    ),
     ("unknown lease", _post_submission(ok_body(), lease="999999999"), 404, "assignment_not_found"),
     ("lease id not a number", _post_submission(ok_body(), lease="abc"), 422, "invalid"),
     (

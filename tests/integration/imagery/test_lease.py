@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.domain.imagery import BBox, Candidate
@@ -111,9 +112,15 @@ def test_a_provider_outage_fails_the_lease_cleanly(
     response = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=headers)
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "imagery_unavailable"
-    fake.throttle.clear()  # the lease was rolled back: asking again gives a new one
+    fake.throttle.clear()  # the lease stays: asking again returns it, now with its image
     again = client.post(f"/api/v1/campaigns/{campaign.slug}/assignments", headers=headers)
-    assert again.status_code == 201
+    assert again.status_code == 200, again.text
+    assert str(again.json()["task"]["panorama"]["image_url"]).startswith(f"{fake.base}/cdn/")
+    live = session.execute(
+        text("SELECT count(*) FROM assignments WHERE task_id = :t AND status = 'live'"),
+        {"t": again.json()["task"]["id"]},
+    ).scalar_one()
+    assert live == 1
 
 
 def test_a_slow_provider_holds_no_slot_of_the_decoding_loop(
