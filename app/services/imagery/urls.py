@@ -101,6 +101,19 @@ def _resolver(settings: Settings) -> Mapillary:
         return _PROVIDERS[key]
 
 
+def _url_key(panorama: Panorama, settings: Settings) -> str | None:
+    """The URL cache's key of a panorama whose URL the provider must sign; None otherwise."""
+    # A stored Mapillary URL (an old CSV import) is not trusted: signed URLs die.
+    if panorama.provider == "mapillary" and panorama.provider_id:
+        return f"{settings.mapillary_api_url}|{panorama.provider_id}"
+    return None
+
+
+def _stored(panorama: Panorama) -> ViewerImage:
+    # Panoramax URLs are stored with the panorama and last.
+    return ViewerImage(panorama.image_url, None, panorama.image_tiles)
+
+
 def viewer_image(
     panorama: Panorama,
     *,
@@ -109,25 +122,23 @@ def viewer_image(
     provider: Mapillary | None = None,
 ) -> ViewerImage:
     """The image of a panorama as the viewer should load it now."""
-    # A stored Mapillary URL (an old CSV import) is not trusted: signed URLs die.
-    if panorama.provider == "mapillary" and panorama.provider_id:
-        chosen = provider or _resolver(settings)
-        pano_id = panorama.provider_id
-        url, expires = (cache or _CACHE).get(
-            f"{settings.mapillary_api_url}|{pano_id}", lambda: chosen.resolve(pano_id)
-        )
-        return ViewerImage(url, expires, None)
-    return ViewerImage(panorama.image_url, None, panorama.image_tiles)
+    key = _url_key(panorama, settings)
+    if key is None:
+        return _stored(panorama)
+    chosen, pano_id = provider or _resolver(settings), str(panorama.provider_id)
+    url, expires = (cache or _CACHE).get(key, lambda: chosen.resolve(pano_id))
+    return ViewerImage(url, expires, None)
 
 
 def cached_viewer_image(
     panorama: Panorama, *, settings: Settings, cache: UrlCache | None = None
 ) -> ViewerImage | None:
     """viewer_image without asking the provider: None when only the provider can say."""
-    if panorama.provider == "mapillary" and panorama.provider_id:
-        hit = (cache or _CACHE).peek(f"{settings.mapillary_api_url}|{panorama.provider_id}")
-        return None if hit is None else ViewerImage(hit[0], hit[1], None)
-    return ViewerImage(panorama.image_url, None, panorama.image_tiles)
+    key = _url_key(panorama, settings)
+    if key is None:
+        return _stored(panorama)
+    hit = (cache or _CACHE).peek(key)
+    return None if hit is None else ViewerImage(hit[0], hit[1], None)
 
 
 def credit(panorama: Panorama) -> dict[str, Any] | None:
