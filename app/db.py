@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Named constraints make migrations reviewable and let error handlers map a violated
@@ -95,6 +95,16 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def core_connection(session: Session) -> Connection:
+    """The session's connection for a Core statement, after flushing what Session.execute would.
+
+    A text call of a database function needs none of the ORM's statement handling, which cost
+    more than the call's own Python work on the decoding loop (issue 14).
+    """
+    session.flush()
+    return session.connection()
 
 
 def sqlstate(exc: BaseException) -> str | None:

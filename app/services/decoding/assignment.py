@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db import core_connection
 from app.errors import (
     AssignmentNotFound,
     Busy,
@@ -117,10 +118,7 @@ def _call(
     session: Session, *, user: User, campaign_id: int | None, slug: str | None
 ) -> Lease | None:
     guard = get_settings().sibling_guard_minutes
-    # On the session's connection: a text call needs none of the ORM's statement handling,
-    # only what Session.execute would flush first.
-    session.flush()
-    connection = session.connection()
+    connection = core_connection(session)
     try:
         row = connection.execute(
             _LEASE,

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db import core_connection
 from app.domain.counts import counts_from_tags
 from app.errors import (
     AlreadySubmitted,
@@ -84,10 +85,7 @@ def submit(
     """Store a submission once; a retry with the same key returns the original."""
     check_not_suspended(user)
     try:
-        # On the session's connection: a text call needs none of the ORM's statement handling,
-        # only what Session.execute would flush first.
-        session.flush()
-        row = session.connection().execute(_SUBMIT, _params(assignment_id, user, payload)).one()
+        row = core_connection(session).execute(_SUBMIT, _params(assignment_id, user, payload)).one()
     except IntegrityError as exc:
         # Two requests racing past the replay check: the same key on another lease is a
         # conflict (as it is once the first has committed); anything else, a second answer.
