@@ -65,7 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import migrate
 from app.services.decoding.assignment import FRESH_SUBMISSIONS, PAUSES, check_key
-from bench.cpu_per_request import children, cpu_seconds, own_cpu, processes
+from bench.cpu_per_request import cpu_seconds, own_cpu, processes, server_processes
 from tests import db as testdb
 from tests.live import live_server
 
@@ -525,8 +525,7 @@ def main() -> None:
     try:
         with live_server(url, media_dir=Path("/tmp"), workers=args.workers) as base:
             host, port = base.removeprefix("http://").split(":")
-            SERVER[:] = processes(f"--port {port}")
-            SERVER.extend(int(p) for pid in list(SERVER) for p in children(pid))
+            SERVER[:] = server_processes(int(port))
             # Warm up: let both workers open their pools before anything is measured.
             asyncio.run(
                 drive(host, int(port), [None] * max(counts), 3, lambda h, s, t, i: health(h, s, t))

@@ -69,8 +69,7 @@ def processes(match: str) -> list[int]:
 def measure(base: str, path: str, *, port: int, database: str, clients: int, seconds: float) -> str:
     """One line: requests per second, and CPU milliseconds per request on each side."""
     sbs.load(base + path, clients=clients, seconds=1)  # pools (a backend per client) and plans
-    server = processes(f"--port {port}")
-    server += [int(p) for pid in server for p in children(pid)]
+    server = server_processes(port)
     before = cpu_seconds(server), cpu_seconds(processes(database)), own_cpu()
     start = time.monotonic()
     rate = sbs.load(base + path, clients=clients, seconds=seconds)
@@ -79,6 +78,12 @@ def measure(base: str, path: str, *, port: int, database: str, clients: int, sec
     ms = [1000 * (b - a) / answered for a, b in zip(before, after, strict=True)]
     return (f"{path}: {rate:.1f} req/s; CPU ms per request: server {ms[0]:.2f}, "
             f"PostgreSQL {ms[1]:.2f}, client {ms[2]:.2f}")  # fmt: skip
+
+
+def server_processes(port: int) -> list[int]:
+    """The uvicorn serving `port` and its worker processes."""
+    server = processes(f"--port {port}")
+    return server + [int(p) for pid in server for p in children(pid)]
 
 
 def children(pid: int) -> list[str]:
